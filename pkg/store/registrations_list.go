@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RegistrationFilter narrows ListRegistrations; the zero value lists every
+// active registration.
+type RegistrationFilter struct {
+	UserID           int64
+	RuleID           int64
+	EventID          int64
+	Upcoming         bool // only those whose start is still ahead
+	IncludeCancelled bool
+	Limit            int // 0: no limit
+}
+
+// RegistrationView is a registration with what a listing shows next to it.
+type RegistrationView struct {
+	Registration
+	UserLogin    string
+	UserTimeZone string
+	NextDueAt    time.Time // the next pending delivery; zero when none is pending
+	Pending      int       // pending deliveries
+}
+
+const listRegistrationsSQL = `SELECT ` + registrationColumns + `, u.login, u.time_zone,
+  (SELECT MIN(d.due_at) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
+  (SELECT COUNT(*) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending')
+FROM registrations r JOIN users u ON u.id = r.user_id`
+
+// ListRegistrations lists registrations by start, then id.
+func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]RegistrationView, error) {
+	var where []string
+	var args []any
+	if f.UserID != 0 {
+		where, args = append(where, "r.user_id = ?"), append(args, f.UserID)
+	}
+	if f.RuleID != 0 {
+		where, args = append(where, "r.rule_id = ?"), append(args, f.RuleID)
+	}
+	if f.EventID != 0 {
+		where, args = append(where, "r.event_id = ?"), append(args, f.EventID)
+	}
+	if f.Upcoming {
+		where, args = append(where, "r.start_at > ?"), append(args, s.clock())
+	}
+	if !f.IncludeCancelled {
+		where, args = append(where, "r.status = ?"), append(args, RegistrationActive)
+	}
+	query := listRegistrationsSQL
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY r.start_at, r.id"
+	if f.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list registrations: %w", err)
+	}
+	defer rows.Close()
+	var out []RegistrationView
+	for rows.Next() {
+		var v RegistrationView
+		var next anyTime
+		if v.Registration, err = scanRegistration(rows, &v.UserLogin, &v.UserTimeZone, &next, &v.Pending); err != nil {
+			return nil, fmt.Errorf("list registrations: %w", err)
+		}
+		v.NextDueAt = next.Time
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list registrations: %w", err)
+	}
+	return out, nil
+}

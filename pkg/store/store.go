@@ -1,0 +1,198 @@
+// Package store is pfsnotify's database: raw SQL over database/sql, the same
+// API on MySQL/MariaDB and on SQLite. Every instant is stored in UTC.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pfsnotify/pfsnotify/pkg/config"
+)
+
+// Dialect names a supported database.
+type Dialect string
+
+// The supported dialects; the values are config's database.driver values.
+const (
+	MySQL  Dialect = "mysql"
+	SQLite Dialect = "sqlite"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("already exists")
+	ErrSchemaBehind = errors.New("database schema is behind")
+	ErrSchemaAhead  = errors.New("database schema is newer than this pfsnotify")
+)
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+// Open connects to the database that cfg names and checks that it answers.
+// It does not migrate: see Migrate and CheckSchema.
+func Open(ctx context.Context, cfg config.Database) (*Store, error) {
+	dialect := Dialect(cfg.Driver)
+	var driver, dsn, where string
+	switch dialect {
+	case MySQL:
+		mc, err := mysqlConfig(cfg.DSN)
+		if err != nil {
+			return nil, err
+		}
+		driver, dsn, where = "mysql", mc.FormatDSN(), "mysql at "+mc.Addr
+	case SQLite:
+		driver, dsn, where = "sqlite", sqliteDSN(cfg.DSN), "sqlite at "+cfg.DSN
+	default:
+		return nil, fmt.Errorf("database.driver: %q is not supported (use \"sqlite\" or \"mysql\")", cfg.Driver)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", where, err)
+	}
+	db.SetMaxOpenConns(max(cfg.MaxOpenConns, 1))
+	db.SetMaxIdleConns(max(cfg.MaxOpenConns, 1))
+	if cfg.ConnMaxLifetime > 0 {
+		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", where, err)
+	}
+	return &Store{db: db, dialect: dialect, now: time.Now}, nil
+}
+
+// mysqlConfig parses a go-sql-driver DSN and forces what the store relies
+// on: times as time.Time in UTC, a UTC session, a connect timeout.
+func mysqlConfig(dsn string) (*mysql.Config, error) {
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database.dsn: %w", err)
+	}
+	mc.ParseTime = true
+	mc.Loc = time.UTC
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["time_zone"] = "'+00:00'"
+	if mc.Timeout == 0 {
+		mc.Timeout = 5 * time.Second
+	}
+	return mc, nil
+}
+
+// sqliteDSN turns a file path (or a file: URI) into a modernc DSN with the
+// pragmas the store relies on: foreign keys, WAL, a busy timeout, and
+// write transactions that take the write lock when they begin.
+func sqliteDSN(path string) string {
+	params := url.Values{}
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "busy_timeout(10000)")
+	params.Add("_pragma", "journal_mode(WAL)")
+	params.Add("_pragma", "synchronous(NORMAL)")
+	params.Set("_txlock", "immediate")
+	params.Set("_time_format", "sqlite")
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + params.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect says which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// SetClock replaces the store's clock (tests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// clock is the current instant as the database stores it.
+func (s *Store) clock() time.Time { return dbTime(s.now()) }
+
+// dbTime is t as every column holds it: UTC, microseconds (MySQL's DATETIME(6)).
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// nullTime maps the zero time to NULL.
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: dbTime(t), Valid: true}
+}
+
+// nullInt64 maps 0 to NULL (ids start at 1).
+func nullInt64(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is a duplicate key.
+func isUniqueViolation(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isForeignKeyViolation reports whether err is a reference to a missing row.
+func isForeignKeyViolation(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1452 || me.Number == 1451
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
+// rowsAffectedOrNotFound turns "no row changed" into ErrNotFound.
+func rowsAffectedOrNotFound(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
