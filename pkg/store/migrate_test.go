@@ -82,4 +82,3 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
-

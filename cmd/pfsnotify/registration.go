@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+func newRegistrationCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "registration",
+		Aliases: []string{"reg"},
+		Short:   "Register people for reminders of one event or instant; list and cancel",
+	}
+	cmd.AddCommand(newRegistrationAddCmd(a), newRegistrationListCmd(a), newRegistrationShowCmd(a), newRegistrationCancelCmd(a))
+	return cmd
+}
+
+type registrationAddOptions struct {
+	user, at, timeZone, title, message, channels, leads string
+	eventID                                             int64
+}
+
+func newRegistrationAddCmd(a *app) *cobra.Command {
+	var opts registrationAddOptions
+	cmd := &cobra.Command{
+		Use:   "add --user LOGIN (--at TIME | --event ID) --channel LIST --lead LIST",
+		Short: "Register a user for reminders of one event or one instant",
+		Long: `Register a user for reminders of one synced calendar event (--event) or of an
+ad-hoc instant (--at, with --title). One reminder is planned per channel and
+lead time, due at the start minus the lead.
+
+--at is a wall-clock time in --tz (default: the user's own zone), such as
+"2026-12-01 09:00"; a time that does not exist (a DST gap) or happens twice
+(a DST overlap) is refused; for the latter add the offset, e.g.
+"2026-11-01 01:30 -04:00". A reminder that would be due in the past is skipped
+with a warning.
+
+Channels: push, call, sms, email, webhook, log. Lead times: 10m, 2m, 1h30m, 1d, 0 (at the start).`,
+		Example: `  pfsnotify registration add --user alice --at "2026-12-01 09:00" --tz Asia/Tokyo --title "Detector review" --channel push,call --lead 10m,2m
+  pfsnotify registration add --user alice --event 42 --channel call --lead 5m`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRegistrationAdd(cmd.Context(), a, opts)
+		},
+	}
+	flags := cmd.Flags()
+	flags.StringVar(&opts.user, "user", "", "login of the person to remind (required)")
+	flags.StringVar(&opts.at, "at", "", `start, e.g. "2026-12-01 09:00", in --tz`)
+	flags.StringVar(&opts.timeZone, "tz", "", "IANA time zone of --at (default: the user's zone)")
+	flags.Int64Var(&opts.eventID, "event", 0, "id of a synced calendar event, instead of --at")
+	flags.StringVar(&opts.title, "title", "", "what the reminder is about (required with --at)")
+	flags.StringVar(&opts.message, "message", "", "extra text for the reminder")
+	flags.StringVar(&opts.channels, "channel", "", "channels, comma-separated: push,call,sms,email,webhook,log (required)")
+	flags.StringVar(&opts.leads, "lead", "", "lead times before the start, comma-separated, e.g. 10m,2m (required)")
+	return cmd
+}
+
+func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions) error {
+	switch {
+	case opts.user == "":
+		return usagef("--user is required")
+	case (opts.at == "") == (opts.eventID == 0):
+		return usagef("give exactly one of --at TIME and --event ID")
+	case opts.eventID != 0 && opts.timeZone != "":
+		return usagef("--tz goes with --at: an event has its own start and zone")
+	case opts.channels == "":
+		return usagef("--channel is required, e.g. --channel push,call")
+	case opts.leads == "":
+		return usagef("--lead is required, e.g. --lead 10m,2m")
+	}
+	channels, err := schedule.ParseChannels(opts.channels)
+	if err != nil {
+		return &store.FieldError{Field: "channel", Problem: err.Error()}
+	}
+	leads, err := schedule.ParseLeads(opts.leads)
+	if err != nil {
+		return &store.FieldError{Field: "lead", Problem: err.Error()}
+	}
+	s, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	u, err := userFlag(ctx, s, opts.user)
+	if err != nil {
+		return err
+	}
+	nr := store.NewRegistration{
+		UserID: u.ID, EventID: opts.eventID, Title: opts.title, Message: opts.message,
+		Channels: channels, Leads: leads, CreatedBy: "cli",
+	}
+	if opts.at != "" {
+		if nr.TimeZone = opts.timeZone; nr.TimeZone == "" {
+			nr.TimeZone = u.TimeZone
+		}
+		loc, err := schedule.LoadZone(nr.TimeZone)
+		if err != nil {
+			return &store.FieldError{Field: "tz", Problem: err.Error()}
+		}
+		if nr.StartAt, err = schedule.ParseLocalTime(opts.at, loc); err != nil {
+			return &store.FieldError{Field: "at", Problem: err.Error()}
+		}
+	}
+	reg, created, skipped, err := s.Register(ctx, nr)
+	if err != nil {
+		return err
+	}
+	loc := userZone(u)
+	for _, p := range skipped {
+		a.warnf("%s", p.SkippedWarning(loc))
+	}
+	a.printf("added registration #%d for %s: %q at %s; %s, next due %s (%s)",
+		reg.ID, u.Login, reg.Title, schedule.FormatInZone(reg.StartAt, loc), plural(len(created), "reminder"),
+		schedule.FormatInZone(created[0].DueAt, loc), created[0].Channel)
+	return nil
+}
+
+// userZone is the user's zone, or UTC when it no longer loads.
+func userZone(u store.User) *time.Location {
+	return zoneOrUTC(u.TimeZone)
+}
+
+func zoneOrUTC(name string) *time.Location {
+	loc, err := schedule.LoadZone(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+type registrationListOptions struct {
+	user     string
+	upcoming bool
+	all      bool
+	output   outputFormat
+}
+
+func newRegistrationListCmd(a *app) *cobra.Command {
+	var opts registrationListOptions
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List registrations with their next reminder, in each user's zone",
+		Long: `List active registrations, by start. Times are shown in each user's own zone.
+--upcoming keeps those whose start is ahead; --all adds cancelled ones.`,
+		Example: `  pfsnotify registration list --user alice --upcoming
+  pfsnotify registration list --all -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRegistrationList(cmd.Context(), a, opts)
+		},
+	}
+	flags := cmd.Flags()
+	flags.StringVar(&opts.user, "user", "", "only this user's registrations")
+	flags.BoolVar(&opts.upcoming, "upcoming", false, "only registrations whose start is ahead")
+	flags.BoolVar(&opts.all, "all", false, "include cancelled registrations")
+	addOutputFlag(cmd, &opts.output)
+	return cmd
+}
+
+// registrationJSON is a registration as scripts see it; times in UTC.
+type registrationJSON struct {
+	ID        int64      `json:"id"`
+	User      string     `json:"user"`
+	EventID   int64      `json:"event_id,omitempty"`
+	RuleID    int64      `json:"rule_id,omitempty"`
+	Origin    string     `json:"origin"`
+	Title     string     `json:"title"`
+	Message   string     `json:"message,omitempty"`
+	Start     time.Time  `json:"start"`
+	TimeZone  string     `json:"time_zone"`
+	Channels  []string   `json:"channels"`
+	Leads     []string   `json:"leads"`
+	Status    string     `json:"status"`
+	NextDueAt *time.Time `json:"next_due_at"`
+	Pending   int        `json:"pending"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+func toRegistrationJSON(v store.RegistrationView) registrationJSON {
+	j := registrationJSON{
+		ID: v.ID, User: v.UserLogin, EventID: v.EventID, RuleID: v.RuleID, Origin: v.Origin, Title: v.Title,
+		Message: v.Message, Start: v.StartAt.UTC(), TimeZone: v.TimeZone, Status: string(v.Status),
+		Pending: v.Pending, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(),
+		Channels: strings.Split(schedule.FormatChannels(v.Channels), ","),
+		Leads:    strings.Split(schedule.FormatLeads(v.Leads), ","),
+	}
+	if !v.NextDueAt.IsZero() {
+		next := v.NextDueAt.UTC()
+		j.NextDueAt = &next
+	}
+	return j
+}
+
+func runRegistrationList(ctx context.Context, a *app, opts registrationListOptions) error {
+	s, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	filter := store.RegistrationFilter{Upcoming: opts.upcoming, IncludeCancelled: opts.all}
+	if opts.user != "" {
+		u, err := userFlag(ctx, s, opts.user)
+		if err != nil {
+			return err
+		}
+		filter.UserID = u.ID
+	}
+	regs, err := s.ListRegistrations(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if opts.output == "json" {
+		out := make([]registrationJSON, 0, len(regs))
+		for _, r := range regs {
+			out = append(out, toRegistrationJSON(r))
+		}
+		return printJSON(a.stdout, out)
+	}
+	t := table{header: []string{"ID", "USER", "TITLE", "START", "CHANNELS", "LEADS", "ORIGIN", "STATUS", "NEXT DUE", "PENDING"}}
+	for _, r := range regs {
+		loc := zoneOrUTC(r.UserTimeZone)
+		next := "-"
+		if !r.NextDueAt.IsZero() {
+			next = schedule.FormatInZone(r.NextDueAt, loc)
+		}
+		t.add(itoa(r.ID), r.UserLogin, r.Title, schedule.FormatInZone(r.StartAt, loc), schedule.FormatChannels(r.Channels),
+			schedule.FormatLeads(r.Leads), r.Origin, string(r.Status), next, fmt.Sprint(r.Pending))
+	}
+	return t.print(a.stdout)
+}
+
+type registrationCancelOptions struct{ ids []int64 }
+
+func newRegistrationCancelCmd(a *app) *cobra.Command {
+	var opts registrationCancelOptions
+	return &cobra.Command{
+		Use:   "cancel ID...",
+		Short: "Cancel registrations and their pending reminders",
+		Long: `Cancel registrations and every reminder of theirs not sent yet. All or none:
+an unknown id cancels nothing. A registration made by a rule stays cancelled:
+calendar-sync does not make it again.`,
+		Example: `  pfsnotify registration cancel 12 13`,
+		Args:    minArgs(1, "at least one registration ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs("registration", args)
+			if err != nil {
+				return err
+			}
+			opts.ids = ids
+			return runRegistrationCancel(cmd.Context(), a, opts)
+		},
+	}
+}
+
+func runRegistrationCancel(ctx context.Context, a *app, opts registrationCancelOptions) error {
+	s, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	cancelled, err := s.CancelRegistrations(ctx, opts.ids, 0)
+	if err != nil {
+		return err
+	}
+	for _, c := range cancelled {
+		if c.Already {
+			a.printf("registration #%d (%q) was already cancelled", c.Registration.ID, c.Registration.Title)
+			continue
+		}
+		a.printf("cancelled registration #%d (%q) and %d pending reminders", c.Registration.ID, c.Registration.Title, c.Deliveries)
+	}
+	return nil
+}

@@ -1,0 +1,231 @@
+// Package config holds pfsnotify's settings: the Config struct, its defaults,
+// and Validate. It reads no file, flag or environment variable: cmd/pfsnotify
+// loads a Config and hands it to the rest of the program.
+//
+// Every setting has a dotted key made of its mapstructure tags
+// ("database.dsn"); Keys lists them all. A field tagged secret:"true" holds a
+// secret: it is never printed, and Redacted hides it.
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of pfsnotify.
+type Config struct {
+	Database Database `mapstructure:"database"`
+	// PublicURL is where nginx serves pfsnotify, e.g. "https://notify.example.org".
+	// Twilio webhook URLs and panel links are built from it.
+	PublicURL string   `mapstructure:"public_url"`
+	Log       Log      `mapstructure:"log"`
+	Defaults  Defaults `mapstructure:"defaults"`
+	WebPush   WebPush  `mapstructure:"webpush"`
+	Twilio    Twilio   `mapstructure:"twilio"`
+	SMTP      SMTP     `mapstructure:"smtp"`
+	Google    Google   `mapstructure:"google"`
+}
+
+// Database says which database to use.
+type Database struct {
+	// Driver is "sqlite" or "mysql".
+	Driver string `mapstructure:"driver"`
+	// DSN is a file path for sqlite ("pfsnotify.db"), a go-sql-driver DSN for
+	// mysql ("user:password@tcp(host:3306)/pfsnotify"). It may hold a password.
+	DSN             string        `mapstructure:"dsn"`
+	MaxOpenConns    int           `mapstructure:"max_open_conns"`
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+}
+
+// Log sets how pfsnotify logs.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn or error
+	Format string `mapstructure:"format"` // text or json
+}
+
+// Defaults are given to new users.
+type Defaults struct {
+	TimeZone string `mapstructure:"time_zone"` // IANA name, e.g. "Europe/Berlin"
+	Language string `mapstructure:"language"`  // BCP 47 tag for spoken calls, e.g. "en-US"
+	// PhoneRegion is the ISO 3166 region ("US", "JP") of phone numbers typed
+	// without +country code; "" means every number must start with +.
+	PhoneRegion string `mapstructure:"phone_region"`
+}
+
+// WebPush holds the VAPID key pair and contact of Web Push notifications.
+type WebPush struct {
+	PublicKey  string `mapstructure:"public_key"`
+	PrivateKey string `mapstructure:"private_key" secret:"true"`
+	Subject    string `mapstructure:"subject"` // a mailto: address, an https URL or a bare email address
+}
+
+// Twilio holds the account that places calls and sends SMS.
+type Twilio struct {
+	AccountSID     string  `mapstructure:"account_sid"`
+	AuthToken      string  `mapstructure:"auth_token" secret:"true"`
+	FromNumber     string  `mapstructure:"from_number"` // E.164, e.g. "+15551234567"
+	CallsPerSecond float64 `mapstructure:"calls_per_second"`
+}
+
+// SMTP holds the mail server that sends email.
+type SMTP struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password" secret:"true"`
+	From     string `mapstructure:"from"` // e.g. "pfsnotify <noreply@example.org>"
+	TLS      string `mapstructure:"tls"`  // starttls, tls or none
+}
+
+// Google holds the credentials of Google Calendar.
+type Google struct {
+	CredentialsFile string `mapstructure:"credentials_file"`
+	APIKey          string `mapstructure:"api_key" secret:"true"`
+}
+
+// Default returns the configuration used for every key that is not set:
+// a SQLite database in ./pfsnotify.db and every channel unconfigured.
+func Default() Config {
+	return Config{
+		Database: Database{
+			Driver:          "sqlite",
+			DSN:             "pfsnotify.db",
+			MaxOpenConns:    10,
+			ConnMaxLifetime: 5 * time.Minute,
+		},
+		Log:      Log{Level: "info", Format: "text"},
+		Defaults: Defaults{TimeZone: "UTC", Language: "en-US"},
+		Twilio:   Twilio{CallsPerSecond: 1},
+		SMTP:     SMTP{Port: 587, TLS: "starttls"},
+	}
+}
+
+// Keys returns the dotted key of every setting, in the order of the struct:
+// "database.driver", "database.dsn", ..., "google.api_key".
+func Keys() []string {
+	var keys []string
+	for _, f := range fields() {
+		keys = append(keys, f.key)
+	}
+	return keys
+}
+
+// SecretKeys returns the keys whose values are secrets.
+func SecretKeys() []string {
+	var keys []string
+	for _, f := range fields() {
+		if f.secret {
+			keys = append(keys, f.key)
+		}
+	}
+	return keys
+}
+
+// Values returns every setting of c by its dotted key.
+func (c Config) Values() map[string]any {
+	v := reflect.ValueOf(c)
+	values := make(map[string]any)
+	for _, f := range fields() {
+		values[f.key] = v.FieldByIndex(f.index).Interface()
+	}
+	return values
+}
+
+// Secrets returns the secrets that c holds, by key: every secret key that is
+// not empty, and "database.dsn" with the password of the DSN if it has one.
+// Callers use it to warn about files that others can read.
+func (c Config) Secrets() map[string]string {
+	secrets := make(map[string]string)
+	v := reflect.ValueOf(c)
+	for _, f := range fields() {
+		if !f.secret {
+			continue
+		}
+		if s := v.FieldByIndex(f.index).String(); s != "" {
+			secrets[f.key] = s
+		}
+	}
+	if start, end, ok := dsnPassword(c.Database.DSN); ok {
+		secrets["database.dsn"] = c.Database.DSN[start:end]
+	}
+	return secrets
+}
+
+// Redacted returns a copy of c fit for printing: every secret that is set is
+// replaced by "***", and so is the password in database.dsn.
+func (c Config) Redacted() Config {
+	v := reflect.ValueOf(&c).Elem()
+	for _, f := range fields() {
+		if !f.secret {
+			continue
+		}
+		if s := v.FieldByIndex(f.index); s.String() != "" {
+			s.SetString("***")
+		}
+	}
+	c.Database.DSN = RedactDSN(c.Database.DSN)
+	return c
+}
+
+// RedactDSN returns a go-sql-driver DSN with its password replaced by "***":
+// "user:***@tcp(db:3306)/pfsnotify". A DSN without a password (and a SQLite
+// file path) comes back unchanged.
+func RedactDSN(dsn string) string {
+	start, end, ok := dsnPassword(dsn)
+	if !ok {
+		return dsn
+	}
+	return dsn[:start] + "***" + dsn[end:]
+}
+
+// dsnPassword finds the password in [user[:password]@][net[(addr)]]/dbname[?params]
+// the way mysql.ParseDSN does (the last "/", the last "@" before it, the
+// first ":" before that), and also when the "/" is missing. ok is false when
+// there is no password.
+func dsnPassword(dsn string) (start, end int, ok bool) {
+	slash := strings.LastIndex(dsn, "/")
+	if slash < 0 {
+		slash = len(dsn)
+	}
+	at := strings.LastIndex(dsn[:slash], "@")
+	if at < 0 {
+		return 0, 0, false
+	}
+	colon := strings.Index(dsn[:at], ":")
+	if colon < 0 || colon+1 == at {
+		return 0, 0, false
+	}
+	return colon + 1, at, true
+}
+
+// field is one setting of Config: its dotted key, where it is in the struct,
+// and whether it is a secret.
+type field struct {
+	key    string
+	index  []int
+	secret bool
+}
+
+// fields walks Config by reflection. It is the only list of keys there is.
+func fields() []field {
+	return appendFields(nil, reflect.TypeFor[Config](), "", nil)
+}
+
+func appendFields(out []field, t reflect.Type, prefix string, index []int) []field {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("mapstructure")
+		if tag == "" {
+			panic(fmt.Sprintf("config: field %s.%s has no mapstructure tag", t.Name(), f.Name))
+		}
+		fieldIndex := append(append([]int(nil), index...), i)
+		if f.Type.Kind() == reflect.Struct {
+			out = appendFields(out, f.Type, prefix+tag+".", fieldIndex)
+			continue
+		}
+		out = append(out, field{key: prefix + tag, index: fieldIndex, secret: f.Tag.Get("secret") == "true"})
+	}
+	return out
+}

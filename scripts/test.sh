@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it and as CI (.ci/run) runs it.
+#
+# It makes sure MariaDB answers on 127.0.0.1:3306 (installing it with apt-get
+# and starting it when missing or stopped), creates a fresh database for the
+# MySQL half of the store conformance suite, then runs gofmt, go vet and
+# go test ./... with PFSNOTIFY_TEST_MYSQL_DSN set, so the MySQL tests run
+# instead of skipping.
+#
+# Set PFSNOTIFY_TEST_MYSQL_DSN yourself to use another server; extra
+# arguments go to go test (e.g. scripts/test.sh -run Registration -v).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+mariadb_answers() { mariadb-admin --protocol=tcp -h127.0.0.1 -P3306 -uroot ping >/dev/null 2>&1 || mariadb-admin ping >/dev/null 2>&1; }
+
+ensure_mariadb() {
+	if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
+		say "installing MariaDB (apt-get)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null
+	fi
+	if ! mariadb_answers; then
+		say "starting MariaDB"
+		mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+		start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+		for _ in $(seq 1 60); do
+			mariadb_answers && break
+			sleep 0.5
+		done
+		mariadb_answers || { say "MariaDB did not start: see /var/log/mysql or run /usr/sbin/mariadbd --user=mysql"; exit 1; }
+	fi
+}
+
+# mysql_dsn prints a DSN for a user that may create databases over TCP:
+# root with an empty password where the server allows it (CI machines),
+# else a test user made through the local socket as root.
+mysql_dsn() {
+	if mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+		echo 'root@tcp(127.0.0.1:3306)/pfsnotify_test'
+		return
+	fi
+	mariadb -uroot <<-'SQL'
+		CREATE USER IF NOT EXISTS 'pfsnotify_test'@'localhost' IDENTIFIED BY 'pfsnotify_test';
+		CREATE USER IF NOT EXISTS 'pfsnotify_test'@'127.0.0.1' IDENTIFIED BY 'pfsnotify_test';
+		GRANT ALL PRIVILEGES ON *.* TO 'pfsnotify_test'@'localhost';
+		GRANT ALL PRIVILEGES ON *.* TO 'pfsnotify_test'@'127.0.0.1';
+	SQL
+	echo 'pfsnotify_test:pfsnotify_test@tcp(127.0.0.1:3306)/pfsnotify_test'
+}
+
+if [ -z "${PFSNOTIFY_TEST_MYSQL_DSN:-}" ]; then
+	ensure_mariadb
+	dsn=$(mysql_dsn)
+	# A fresh base database, and none of the per-test databases a killed run left behind.
+	mariadb -uroot -N -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'pfst\\_%'" |
+		while read -r db; do mariadb -uroot -e "DROP DATABASE \`$db\`"; done
+	mariadb -uroot -e 'DROP DATABASE IF EXISTS pfsnotify_test; CREATE DATABASE pfsnotify_test CHARACTER SET utf8mb4'
+	export PFSNOTIFY_TEST_MYSQL_DSN="$dsn"
+fi
+export CI="${CI:-}"
+
+say "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	say "gofmt would change these files:"; echo "$unformatted"; exit 1
+fi
+say "go vet"
+go vet ./...
+say "go test (MySQL: ${PFSNOTIFY_TEST_MYSQL_DSN%%@*}@...)"
+# The MySQL suite must run here: a missing server fails the test, never skips it.
+go test -count=1 "$@" ./...
