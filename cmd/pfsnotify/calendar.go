@@ -138,10 +138,10 @@ func newCalendarRemoveCmd(a *app) *cobra.Command {
 	var opts calendarRemoveOptions
 	return &cobra.Command{
 		Use:   "remove NAME|ID...",
-		Short: "Remove calendars with their events, rules and registrations",
+		Short: "Remove calendars with their events and rules; cancel their reminders",
 		Long: `Remove calendars. Their events go with them, and so do the rules that watch
-only them and the registrations for their events, with every reminder not
-sent yet.`,
+only them. The registrations for their events are cancelled with every
+reminder not sent yet, and stay listed as history (registration list --all).`,
 		Example: `  pfsnotify calendar remove indico`,
 		Args:    minArgs(1, "at least one calendar NAME or ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -166,10 +166,12 @@ func runCalendarRemove(ctx context.Context, a *app, opts calendarRemoveOptions) 
 		calendars = append(calendars, c)
 	}
 	for _, c := range calendars {
-		if err := s.RemoveCalendar(ctx, c.ID); err != nil {
+		removed, err := s.RemoveCalendar(ctx, c.ID)
+		if err != nil {
 			return err
 		}
-		a.printf("removed calendar %s (#%d)", c.Name, c.ID)
+		a.printf("removed calendar %s (#%d); cancelled %s and %s", c.Name, c.ID,
+			plural(removed.Registrations, "registration"), plural(removed.Deliveries, "pending reminder"))
 	}
 	return nil
 }

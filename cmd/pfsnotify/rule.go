@@ -256,7 +256,7 @@ func runRuleRemove(ctx context.Context, a *app, opts ruleRemoveOptions) error {
 		if err != nil {
 			return err
 		}
-		a.printf("removed rule #%d; cancelled %d registrations and %d pending reminders", id, removed.Registrations, removed.Deliveries)
+		a.printf("removed rule #%d; cancelled %s and %s", id, plural(removed.Registrations, "registration"), plural(removed.Deliveries, "pending reminder"))
 	}
 	return nil
 }

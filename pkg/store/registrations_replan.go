@@ -64,6 +64,43 @@ func (s *Store) CancelRegistrations(ctx context.Context, ids []int64, ownerID in
 	return out, nil
 }
 
+// registrationScope is a WHERE fragment over registrations, with one ? for
+// its argument: which registrations a removal cancels.
+type registrationScope string
+
+// The scopes of cancelActive.
+const (
+	ofRule     registrationScope = "rule_id = ?"
+	ofCalendar registrationScope = "event_id IN (SELECT id FROM events WHERE calendar_id = ?)"
+)
+
+// cancelActive cancels, inside the caller's transaction, the active
+// registrations in scope and their pending deliveries, noting why on the
+// deliveries; it returns how many of each it cancelled.
+func (s *Store) cancelActive(ctx context.Context, tx *sql.Tx, scope registrationScope, arg any, why string) (regs, deliveries int, err error) {
+	now := s.clock()
+	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, last_error = ?, updated_at = ?
+WHERE state = ? AND registration_id IN (SELECT id FROM registrations WHERE status = ? AND `+string(scope)+`)`,
+		StateCancelled, why, now, StatePending, RegistrationActive, arg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cancel deliveries (%s): %w", why, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, 0, fmt.Errorf("cancel deliveries (%s): %w", why, err)
+	}
+	deliveries = int(n)
+	res, err = tx.ExecContext(ctx, `UPDATE registrations SET status = ?, cancelled_at = ?, updated_at = ?
+WHERE status = ? AND `+string(scope), RegistrationCancelled, now, now, RegistrationActive, arg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cancel registrations (%s): %w", why, err)
+	}
+	if n, err = res.RowsAffected(); err != nil {
+		return 0, 0, fmt.Errorf("cancel registrations (%s): %w", why, err)
+	}
+	return int(n), deliveries, nil
+}
+
 // Replanned reports what moving a registration changed.
 type Replanned struct {
 	Cancelled int                // pending reminders for the old start, cancelled

@@ -140,6 +140,9 @@ func nullTime(t time.Time) sql.NullTime {
 	return sql.NullTime{Time: dbTime(t), Valid: true}
 }
 
+// nullString maps "" to NULL.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
 // nullInt64 maps 0 to NULL (ids start at 1).
 func nullInt64(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
 
@@ -185,6 +188,41 @@ func isForeignKeyViolation(err error) bool {
 	return false
 }
 
+// forUpdate is the clause that locks the rows a SELECT in a transaction
+// reads: FOR UPDATE on MySQL; nothing on SQLite, where a write transaction
+// holds the database's one write lock from its start (_txlock=immediate).
+func (s *Store) forUpdate() string {
+	if s.dialect == MySQL {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// upsertAttempts is how many times inTxRetry runs a transaction.
+const upsertAttempts = 3
+
+// inTxRetry is inTx for an upsert (read, then insert or update): when two
+// writers insert the same new key at once, the loser gets a duplicate key
+// or, on MySQL, a deadlock from the gap locks of FOR UPDATE; run again, it
+// finds the winner's row and updates it. fn must set its results afresh
+// on each run.
+func (s *Store) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for range upsertAttempts {
+		if err = s.inTx(ctx, fn); !isUniqueViolation(err) && !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// isDeadlock reports whether err is MySQL's "deadlock found; try restarting
+// the transaction", after which the transaction is rolled back.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
+}
+
 // rowsAffectedOrNotFound turns "no row changed" into ErrNotFound.
 func rowsAffectedOrNotFound(res sql.Result, what string) error {
 	n, err := res.RowsAffected()
@@ -193,6 +231,30 @@ func rowsAffectedOrNotFound(res sql.Result, what string) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// updatedOrNotFound is rowsAffectedOrNotFound for an UPDATE. MySQL counts
+// the rows an UPDATE changed, not those it matched (the driver does not set
+// CLIENT_FOUND_ROWS), so an UPDATE that writes the values a row already has
+// affects nothing: then existsSQL (SELECT 1 ... WHERE id = ?) tells a row
+// left as it was from a missing one.
+func (s *Store) updatedOrNotFound(ctx context.Context, res sql.Result, existsSQL string, id int64, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var one int
+	err = s.db.QueryRowContext(ctx, existsSQL, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -116,7 +116,7 @@ CREATE TABLE IF NOT EXISTS registrations (
     KEY registrations_rule (rule_id),
     KEY registrations_start (start_at),
     CONSTRAINT registrations_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
-    CONSTRAINT registrations_event_fk FOREIGN KEY (event_id) REFERENCES events (id) ON DELETE CASCADE,
+    CONSTRAINT registrations_event_fk FOREIGN KEY (event_id) REFERENCES events (id) ON DELETE SET NULL,
     CONSTRAINT registrations_rule_fk FOREIGN KEY (rule_id) REFERENCES rules (id) ON DELETE SET NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS registrations (
     created_at   DATETIME   NOT NULL,
     updated_at   DATETIME   NOT NULL,
     FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
-    FOREIGN KEY (event_id) REFERENCES events (id) ON DELETE CASCADE,
+    FOREIGN KEY (event_id) REFERENCES events (id) ON DELETE SET NULL,
     FOREIGN KEY (rule_id) REFERENCES rules (id) ON DELETE SET NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS registrations_event_origin ON registrations (user_id, event_id, origin);
