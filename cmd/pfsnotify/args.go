@@ -2,7 +2,10 @@ package main
 
 import (
 	"strconv"
+	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/spf13/cobra"
 )
 
@@ -52,6 +55,26 @@ func trimHash(s string) string {
 		return s[1:]
 	}
 	return s
+}
+
+// channelsAndLeads reads the --channel and --lead flags that registrations
+// and rules share.
+func channelsAndLeads(channelsFlag, leadsFlag string) ([]schedule.Channel, []time.Duration, error) {
+	switch {
+	case channelsFlag == "":
+		return nil, nil, usagef("--channel is required, e.g. --channel push,call")
+	case leadsFlag == "":
+		return nil, nil, usagef("--lead is required, e.g. --lead 10m,2m")
+	}
+	channels, err := schedule.ParseChannels(channelsFlag)
+	if err != nil {
+		return nil, nil, &store.FieldError{Field: "channel", Problem: err.Error()}
+	}
+	leads, err := schedule.ParseLeads(leadsFlag)
+	if err != nil {
+		return nil, nil, &store.FieldError{Field: "lead", Problem: err.Error()}
+	}
+	return channels, leads, nil
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -70,18 +70,10 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 		return usagef("give exactly one of --at TIME and --event ID")
 	case opts.eventID != 0 && opts.timeZone != "":
 		return usagef("--tz goes with --at: an event has its own start and zone")
-	case opts.channels == "":
-		return usagef("--channel is required, e.g. --channel push,call")
-	case opts.leads == "":
-		return usagef("--lead is required, e.g. --lead 10m,2m")
 	}
-	channels, err := schedule.ParseChannels(opts.channels)
+	channels, leads, err := channelsAndLeads(opts.channels, opts.leads)
 	if err != nil {
-		return &store.FieldError{Field: "channel", Problem: err.Error()}
-	}
-	leads, err := schedule.ParseLeads(opts.leads)
-	if err != nil {
-		return &store.FieldError{Field: "lead", Problem: err.Error()}
+		return err
 	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {

@@ -54,18 +54,10 @@ func runRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 		return usagef("--user is required")
 	case opts.pattern == "":
 		return usagef("--pattern is required, e.g. --pattern '(?i)weekly telecon'")
-	case opts.channels == "":
-		return usagef("--channel is required, e.g. --channel call")
-	case opts.leads == "":
-		return usagef("--lead is required, e.g. --lead 5m")
 	}
-	channels, err := schedule.ParseChannels(opts.channels)
+	channels, leads, err := channelsAndLeads(opts.channels, opts.leads)
 	if err != nil {
-		return &store.FieldError{Field: "channel", Problem: err.Error()}
-	}
-	leads, err := schedule.ParseLeads(opts.leads)
-	if err != nil {
-		return &store.FieldError{Field: "lead", Problem: err.Error()}
+		return err
 	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
