@@ -115,6 +115,12 @@ func parseConfigValue(text string, like any) (any, error) {
 			return nil, fmt.Errorf("%q is not a whole number", text)
 		}
 		return n, nil
+	case bool:
+		b, err := strconv.ParseBool(trimmed)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not true or false", text)
+		}
+		return b, nil
 	case float64:
 		f, err := strconv.ParseFloat(trimmed, 64)
 		if err != nil {

@@ -114,12 +114,10 @@ smtp:
 	want.Database.DSN = "pfs@tcp(db:3306)/pfsnotify"
 	want.Database.ConnMaxLifetime = 90 * time.Second
 	want.PublicURL = "https://notify.example.org"
-	want.Twilio = config.Twilio{
-		AccountSID:     "AC0123456789abcdef0123456789abcdef",
-		AuthToken:      "0123456789",
-		FromNumber:     "+15551234567",
-		CallsPerSecond: 2.5,
-	}
+	want.Twilio.AccountSID = "AC0123456789abcdef0123456789abcdef"
+	want.Twilio.AuthToken = "0123456789"
+	want.Twilio.FromNumber = "+15551234567"
+	want.Twilio.CallsPerSecond = 2.5
 	want.SMTP.Port = 465
 	want.SMTP.TLS = "tls"
 	if cfg != want {
@@ -388,6 +386,8 @@ func TestConfigEnvironmentSetsEveryKey(t *testing.T) {
 			text, want[key] = "7", 7
 		case float64:
 			text, want[key] = "2.5", 2.5
+		case bool:
+			text, want[key] = "true", true
 		case time.Duration:
 			text, want[key] = "90s", 90*time.Second
 		default:

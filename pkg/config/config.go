@@ -19,13 +19,16 @@ type Config struct {
 	Database Database `mapstructure:"database"`
 	// PublicURL is where nginx serves pfsnotify, e.g. "https://notify.example.org".
 	// Twilio webhook URLs and panel links are built from it.
-	PublicURL string   `mapstructure:"public_url"`
-	Log       Log      `mapstructure:"log"`
-	Defaults  Defaults `mapstructure:"defaults"`
-	WebPush   WebPush  `mapstructure:"webpush"`
-	Twilio    Twilio   `mapstructure:"twilio"`
-	SMTP      SMTP     `mapstructure:"smtp"`
-	Google    Google   `mapstructure:"google"`
+	PublicURL string    `mapstructure:"public_url"`
+	Log       Log       `mapstructure:"log"`
+	Defaults  Defaults  `mapstructure:"defaults"`
+	WebPush   WebPush   `mapstructure:"webpush"`
+	Twilio    Twilio    `mapstructure:"twilio"`
+	SMTP      SMTP      `mapstructure:"smtp"`
+	Webhook   Webhook   `mapstructure:"webhook"`
+	Google    Google    `mapstructure:"google"`
+	Invoke    Invoke    `mapstructure:"invoke"`
+	Templates Templates `mapstructure:"templates"`
 }
 
 // Database says which database to use.
@@ -67,6 +70,48 @@ type Twilio struct {
 	AuthToken      string  `mapstructure:"auth_token" secret:"true"`
 	FromNumber     string  `mapstructure:"from_number"` // E.164, e.g. "+15551234567"
 	CallsPerSecond float64 `mapstructure:"calls_per_second"`
+	// APIURL is Twilio's REST API, "https://api.twilio.com"; tests point it elsewhere.
+	APIURL string `mapstructure:"api_url"`
+	// Voice is the <Say voice=> of calls, e.g. "alice" or "Polly.Joanna"; "" is Twilio's default.
+	Voice string `mapstructure:"voice"`
+	// MachineDetection asks Twilio to tell people from answering machines.
+	MachineDetection bool `mapstructure:"machine_detection"`
+	// InlineTwiML sends the call's TwiML with the call instead of a URL of
+	// serve-twiml, for installations without a public serve-twiml (no "press 1").
+	InlineTwiML bool `mapstructure:"inline_twiml"`
+}
+
+// Webhook is where the webhook channel posts (Slack/Mattermost-compatible JSON).
+type Webhook struct {
+	URL string `mapstructure:"url" secret:"true"` // incoming-webhook URLs embed their credential
+}
+
+// Invoke tunes the dispatcher that sends what is due.
+type Invoke struct {
+	Concurrency    int           `mapstructure:"concurrency"`       // sends at once
+	BatchSize      int           `mapstructure:"batch_size"`        // deliveries claimed per query
+	Lease          time.Duration `mapstructure:"lease"`             // how long a claim holds before another run may take it over
+	MaxAttempts    int           `mapstructure:"max_attempts"`      // tries before a delivery fails for good
+	BackoffBase    time.Duration `mapstructure:"backoff_base"`      // first retry delay; doubles, with jitter
+	BackoffMax     time.Duration `mapstructure:"backoff_max"`       // longest retry delay
+	Interval       time.Duration `mapstructure:"interval"`          // pause between passes of invoke --loop
+	HTTPTimeout    time.Duration `mapstructure:"http_timeout"`      // each request to a push service, Twilio or a webhook
+	CallLookahead  time.Duration `mapstructure:"call_lookahead"`    // how far ahead call bursts are planned
+	PushPerHostRPS float64       `mapstructure:"push_per_host_rps"` // Web Push requests per second to one push service
+	SMSPerSecond   float64       `mapstructure:"sms_per_second"`    // Twilio messages per second
+}
+
+// Templates override the texts of notifications (Go text/template; the
+// email_html one is html/template). "" keeps the built-in text.
+type Templates struct {
+	PushTitle    string `mapstructure:"push_title"`
+	PushBody     string `mapstructure:"push_body"`
+	SMS          string `mapstructure:"sms"`
+	Call         string `mapstructure:"call"`
+	EmailSubject string `mapstructure:"email_subject"`
+	EmailText    string `mapstructure:"email_text"`
+	EmailHTML    string `mapstructure:"email_html"`
+	Webhook      string `mapstructure:"webhook"`
 }
 
 // SMTP holds the mail server that sends email.
@@ -97,8 +142,13 @@ func Default() Config {
 		},
 		Log:      Log{Level: "info", Format: "text"},
 		Defaults: Defaults{TimeZone: "UTC", Language: "en-US"},
-		Twilio:   Twilio{CallsPerSecond: 1},
-		SMTP:     SMTP{Port: 587, TLS: "starttls"},
+		Twilio:   Twilio{CallsPerSecond: 1, APIURL: "https://api.twilio.com"},
+		Invoke: Invoke{
+			Concurrency: 8, BatchSize: 100, Lease: 2 * time.Minute, MaxAttempts: 5,
+			BackoffBase: 30 * time.Second, BackoffMax: 10 * time.Minute, Interval: 15 * time.Second,
+			HTTPTimeout: 15 * time.Second, CallLookahead: 15 * time.Minute, PushPerHostRPS: 500, SMSPerSecond: 1,
+		},
+		SMTP: SMTP{Port: 587, TLS: "starttls"},
 	}
 }
 

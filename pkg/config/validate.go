@@ -57,6 +57,9 @@ func (c Config) Validate() error {
 	p.webPush(c.WebPush)
 	p.twilio(c.Twilio)
 	p.smtp(c.SMTP)
+	p.webhook(c.Webhook)
+	p.invoke(c.Invoke)
+	p.templates(c.Templates)
 	if len(p) == 0 {
 		return nil
 	}
@@ -211,6 +214,9 @@ func (p *problems) twilio(t Twilio) {
 	}
 	if cps := t.CallsPerSecond; !(cps > 0) || math.IsInf(cps, 1) {
 		p.add("twilio.calls_per_second", "%g is not a positive number (Twilio's default limit is 1)", cps)
+	}
+	if !isHTTPURL(t.APIURL) {
+		p.add("twilio.api_url", `%q is not an http(s) URL (use "https://api.twilio.com")`, t.APIURL)
 	}
 }
 

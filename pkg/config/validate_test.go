@@ -67,6 +67,7 @@ func validTwilio() Twilio {
 		AuthToken:      "0123456789abcdef0123456789abcdef",
 		FromNumber:     "+15551234567",
 		CallsPerSecond: 1,
+		APIURL:         "https://api.twilio.com",
 	}
 }
 
@@ -119,6 +120,14 @@ func TestValidateRejects(t *testing.T) {
 		{"twilio sid prefix", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.AccountSID = "XX0123456789abcdef0123456789abcdef" }, "twilio.account_sid", `"XX0123456789abcdef0123456789abcdef" is not an account SID`},
 		{"twilio sid length", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.AccountSID = "AC123" }, "twilio.account_sid", "is not an account SID"},
 		{"twilio sid characters", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.AccountSID = "AC0123456789abcdef0123456789abcde!" }, "twilio.account_sid", "is not an account SID"},
+		{"twilio api url", func(c *Config) { c.Twilio.APIURL = "api.twilio.com" }, "twilio.api_url", "is not an http(s) URL"},
+		{"webhook url", func(c *Config) { c.Webhook.URL = "hooks.slack.com/services/T0/B0/secret" }, "webhook.url", "is not an http(s) URL"},
+		{"invoke concurrency", func(c *Config) { c.Invoke.Concurrency = 0 }, "invoke.concurrency", "0 is too small"},
+		{"invoke lease shorter than the http timeout", func(c *Config) { c.Invoke.Lease = 15 * time.Second }, "invoke.lease", "must be longer than invoke.http_timeout"},
+		{"invoke backoff max below base", func(c *Config) { c.Invoke.BackoffMax = time.Second }, "invoke.backoff_max", "is too short"},
+		{"invoke sms rate", func(c *Config) { c.Invoke.SMSPerSecond = 0 }, "invoke.sms_per_second", "is not a positive number"},
+		{"template that does not parse", func(c *Config) { c.Templates.SMS = "{{.Title" }, "templates.sms", "does not parse"},
+		{"html template that does not parse", func(c *Config) { c.Templates.EmailHTML = "{{if}}" }, "templates.email_html", "does not parse"},
 		{"twilio token characters", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.AuthToken = "tok-en" }, "twilio.auth_token", "must be letters and digits only"},
 		{"twilio from without plus", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.FromNumber = "15551234567" }, "twilio.from_number", `"15551234567" is not an E.164 number`},
 		{"twilio from too short", func(c *Config) { c.Twilio = validTwilio(); c.Twilio.FromNumber = "+1555123" }, "twilio.from_number", "is not an E.164 number"},
