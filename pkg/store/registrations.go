@@ -21,6 +21,9 @@ const (
 	RegistrationCancelled RegistrationStatus = "cancelled"
 )
 
+// MaxLeads is the most lead times a registration or rule may have.
+const MaxLeads = 10
+
 // OriginManual marks a registration made by a person (CLI, panel, API);
 // one made by a rule has origin "rule:<id>".
 const OriginManual = "manual"
@@ -87,6 +90,9 @@ func (nr *NewRegistration) validate(now time.Time) error {
 	}
 	if len(nr.Leads) == 0 {
 		fe.add("lead", "none given")
+	}
+	if len(nr.Leads) > MaxLeads {
+		fe.add("lead", "%d lead times given; at most %d", len(nr.Leads), MaxLeads)
 	}
 	for _, l := range nr.Leads {
 		if l < 0 {

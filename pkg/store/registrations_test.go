@@ -109,6 +109,12 @@ func TestRegisterRejectsBadInput(t *testing.T) {
 			{"every reminder in the past", func(nr *store.NewRegistration) { nr.Leads = []time.Duration{2 * time.Hour} }, "lead"},
 			{"negative lead", func(nr *store.NewRegistration) { nr.Leads = []time.Duration{-5 * time.Minute} }, "lead"},
 			{"no lead", func(nr *store.NewRegistration) { nr.Leads = nil }, "lead"},
+			{"too many leads", func(nr *store.NewRegistration) {
+				nr.Leads = nil
+				for i := range store.MaxLeads + 1 {
+					nr.Leads = append(nr.Leads, time.Duration(i+1)*time.Minute)
+				}
+			}, "lead"},
 			{"unknown channel", func(nr *store.NewRegistration) { nr.Channels = []schedule.Channel{"pigeon"} }, "channel"},
 			{"no channel", func(nr *store.NewRegistration) { nr.Channels = nil }, "channel"},
 			{"empty title", func(nr *store.NewRegistration) { nr.Title = " " }, "title"},

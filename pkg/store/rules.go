@@ -78,8 +78,8 @@ func (r *Rule) validate(fe *fieldErrors) {
 	r.Leads = slices.Clone(r.Leads)
 	slices.SortFunc(r.Leads, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	r.Leads = slices.Compact(r.Leads)
-	if enc := schedule.EncodeLeadSeconds(r.Leads); len(enc) > 255 {
-		fe.add("lead", "%d lead times do not fit: give fewer", len(r.Leads))
+	if len(r.Leads) > MaxLeads {
+		fe.add("lead", "%d lead times given; at most %d", len(r.Leads), MaxLeads)
 	}
 }
 

@@ -1,0 +1,183 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// Store is what the dispatcher needs of the database.
+type Store interface {
+	ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]store.Claim, error)
+	DueNow(ctx context.Context, limit int) ([]store.Claim, error)
+	Finish(ctx context.Context, owner string, results []store.Result) (lost []int64, err error)
+	Release(ctx context.Context, owner string, ids []int64) error
+	PendingCalls(ctx context.Context, until time.Time) ([]store.PendingCall, error)
+	Advance(ctx context.Context, at map[int64]time.Time) error
+}
+
+// Options configure a Dispatcher; see config.Invoke for what each means.
+type Options struct {
+	Store    Store
+	Channels map[schedule.Channel]Channel // the configured channels; a missing one has no target
+	Owner    string                       // names this process in leases: host, pid, a random part
+
+	Concurrency    int
+	BatchSize      int
+	Lease          time.Duration
+	SendTimeout    time.Duration // the most one Send may take (invoke.http_timeout)
+	MaxAttempts    int
+	BackoffBase    time.Duration
+	BackoffMax     time.Duration
+	CallsPerSecond float64
+	SMSPerSecond   float64
+	CallLookahead  time.Duration
+
+	PublicURL string // builds acknowledge and panel links; "" leaves them out
+
+	Log    *slog.Logger
+	Now    func() time.Time // default time.Now
+	Jitter func() float64   // a number in [0, 1); default math/rand/v2
+}
+
+// Dispatcher sends what is due. It is safe to run any number of them, in
+// one process or many, over one database.
+type Dispatcher struct {
+	opts    Options
+	limits  map[schedule.Channel]*rate.Limiter
+	backoff backoff
+}
+
+// New checks opts and makes a Dispatcher.
+func New(opts Options) (*Dispatcher, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("dispatch: no store")
+	case opts.Owner == "":
+		return nil, errors.New("dispatch: no owner")
+	case opts.Concurrency < 1 || opts.BatchSize < 1 || opts.MaxAttempts < 1:
+		return nil, errors.New("dispatch: concurrency, batch size and max attempts must be 1 or more")
+	case opts.Lease <= opts.SendTimeout:
+		return nil, errors.New("dispatch: the lease must be longer than the send timeout")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Dispatcher{
+		opts:    opts,
+		limits:  make(map[schedule.Channel]*rate.Limiter),
+		backoff: backoff{base: opts.BackoffBase, max: opts.BackoffMax, jitter: opts.Jitter},
+	}
+	if opts.CallsPerSecond > 0 {
+		d.limits[schedule.ChannelCall] = rate.NewLimiter(rate.Limit(opts.CallsPerSecond), 1)
+	}
+	if opts.SMSPerSecond > 0 {
+		d.limits[schedule.ChannelSMS] = rate.NewLimiter(rate.Limit(opts.SMSPerSecond), 1)
+	}
+	return d, nil
+}
+
+// RunOnce makes one pass: it plans call bursts, then claims and sends
+// everything due until nothing is left, and returns what it did. When ctx
+// ends it stops claiming, finishes the sends under way, and gives back the
+// claims it had not started. The error is about the database: failed
+// deliveries are counted in the Summary.
+func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
+	started := d.opts.Now()
+	var sum Summary
+	if err := d.planCalls(ctx); err != nil {
+		return sum, err
+	}
+	rec := newRecorder(d.opts.Store, d.opts.Owner, d.opts.Log)
+	defer rec.close()
+
+	work := make(chan store.Claim)
+	var workers, inflight sync.WaitGroup
+	var mu sync.Mutex // guards sum
+	for range d.opts.Concurrency {
+		workers.Go(func() {
+			for c := range work {
+				r := d.handle(ctx, c)
+				rec.add(r)
+				mu.Lock()
+				sum.count(r)
+				mu.Unlock()
+				inflight.Done()
+			}
+		})
+	}
+
+	err := d.claimLoop(ctx, work, &inflight, rec)
+	close(work)
+	workers.Wait()
+	if ferr := rec.close(); err == nil {
+		err = ferr
+	}
+	sum.Elapsed = d.opts.Now().Sub(started)
+	sum.Lost = rec.lostCount()
+	return sum, err
+}
+
+// claimLoop claims batches and hands them to the workers until a claim
+// comes back empty twice: once while sends were under way, once after
+// every result was recorded (a fallback may have made something due).
+func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight *sync.WaitGroup, rec *recorder) error {
+	emptyOnce := false
+	for ctx.Err() == nil {
+		claims, err := d.opts.Store.ClaimDue(ctx, d.opts.Owner, d.opts.Lease, d.opts.BatchSize)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("claim: %w", err)
+		}
+		if len(claims) == 0 {
+			if emptyOnce {
+				return nil
+			}
+			emptyOnce = true
+			inflight.Wait()
+			if err := rec.flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		emptyOnce = false
+		for i, c := range claims {
+			inflight.Add(1)
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				inflight.Done()
+				d.release(claims[i:])
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// release gives back claims not started, with a context of its own: the
+// run's has ended.
+func (d *Dispatcher) release(claims []store.Claim) {
+	ids := make([]int64, len(claims))
+	for i, c := range claims {
+		ids[i] = c.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.opts.Store.Release(ctx, d.opts.Owner, ids); err != nil {
+		d.opts.Log.Error("release claims", "count", len(ids), "err", err)
+	}
+}

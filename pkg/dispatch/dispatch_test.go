@@ -1,0 +1,555 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
+)
+
+// clock is a movable "now" shared by the store and the dispatcher.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+var t0 = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+
+// recordingChannel is a Channel that counts what it is asked to send and
+// answers as told.
+type recordingChannel struct {
+	mu     sync.Mutex
+	sends  map[int64]int // delivery id -> sends
+	answer func(m message.Message) (message.Receipt, error)
+	block  chan struct{} // when set, Send waits for it (or ctx)
+}
+
+func newRecordingChannel() *recordingChannel {
+	return &recordingChannel{sends: make(map[int64]int)}
+}
+
+func (c *recordingChannel) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
+	if c.block != nil {
+		select {
+		case <-c.block:
+		case <-ctx.Done():
+			return message.Receipt{}, ctx.Err()
+		}
+	}
+	c.mu.Lock()
+	c.sends[m.DeliveryID]++
+	answer := c.answer
+	c.mu.Unlock()
+	if answer != nil {
+		return answer(m)
+	}
+	return message.Receipt{Target: m.To.Login}, nil
+}
+
+func (c *recordingChannel) total() (deliveries, sends int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.sends {
+		deliveries++
+		sends += n
+	}
+	return deliveries, sends
+}
+
+// fixture is a store with a user and a clock, and a dispatcher over it.
+type fixture struct {
+	t     *testing.T
+	s     *store.Store
+	clock *clock
+	user  store.User
+}
+
+func newFixture(t *testing.T, s *store.Store) *fixture {
+	t.Helper()
+	c := &clock{now: t0}
+	s.SetClock(c.Now)
+	u, err := s.CreateUser(context.Background(), store.User{Login: "alice", TimeZone: "Europe/Paris", Language: "fr-FR",
+		Phone: "+33142685300", Email: "alice@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, s: s, clock: c, user: u}
+}
+
+// register adds a registration for an event at start, returning its deliveries.
+func (f *fixture) register(start time.Time, channels []schedule.Channel, leads ...time.Duration) (store.Registration, []store.Delivery) {
+	f.t.Helper()
+	reg, created, _, err := f.s.Register(context.Background(), store.NewRegistration{UserID: f.user.ID, Title: "Collaboration meeting",
+		StartAt: start, TimeZone: "Europe/Paris", Channels: channels, Leads: leads, CreatedBy: "test"})
+	if err != nil {
+		f.t.Fatalf("Register: %v", err)
+	}
+	return reg, created
+}
+
+func (f *fixture) dispatcher(owner string, channels map[schedule.Channel]Channel, change ...func(*Options)) *Dispatcher {
+	f.t.Helper()
+	opts := Options{
+		Store: f.s, Channels: channels, Owner: owner, Concurrency: 4, BatchSize: 50, Lease: time.Minute,
+		SendTimeout: 5 * time.Second, MaxAttempts: 3, BackoffBase: 30 * time.Second, BackoffMax: 5 * time.Minute,
+		Now: f.clock.Now, Jitter: func() float64 { return 0.5 },
+	}
+	for _, c := range change {
+		c(&opts)
+	}
+	d, err := New(opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+func (f *fixture) deliveries(regID int64) []store.Delivery {
+	f.t.Helper()
+	ds, err := f.s.DeliveriesOfRegistration(context.Background(), regID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ds
+}
+
+func (f *fixture) run(d *Dispatcher) Summary {
+	f.t.Helper()
+	sum, err := d.RunOnce(context.Background())
+	if err != nil {
+		f.t.Fatalf("RunOnce: %v", err)
+	}
+	return sum
+}
+
+var push = []schedule.Channel{schedule.ChannelPush}
+
+func TestSendsWhatIsDueOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		start := t0.Add(time.Hour)
+		reg, _ := f.register(start, []schedule.Channel{schedule.ChannelPush, schedule.ChannelEmail}, 30*time.Minute, 10*time.Minute)
+		pushes, mails := newRecordingChannel(), newRecordingChannel()
+		d := f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: pushes, schedule.ChannelEmail: mails})
+
+		if sum := f.run(d); sum.Sent != 0 {
+			t.Fatalf("before anything is due: %s; want nothing sent", sum)
+		}
+		f.clock.Set(start.Add(-30 * time.Minute))
+		if sum := f.run(d); sum.Sent != 2 || sum.Failed+sum.Retrying+sum.Skipped != 0 {
+			t.Fatalf("at T-30m: %s; want 2 sent", sum)
+		}
+		if sum := f.run(d); sum.Sent != 0 {
+			t.Fatalf("again at T-30m: %s; want nothing more", sum)
+		}
+		f.clock.Set(start.Add(-9 * time.Minute))
+		if sum := f.run(d); sum.Sent != 2 {
+			t.Fatalf("at T-9m: %s; want 2 sent", sum)
+		}
+		for _, ch := range []*recordingChannel{pushes, mails} {
+			if n, sends := ch.total(); n != 2 || sends != 2 {
+				t.Errorf("channel got %d deliveries in %d sends; want 2 in 2", n, sends)
+			}
+		}
+		for _, dl := range f.deliveries(reg.ID) {
+			if dl.State != store.StateSent || dl.SentAt.IsZero() || dl.Target != "alice" || dl.Attempts != 1 || dl.LeaseOwner != "" {
+				t.Errorf("delivery #%d: got %+v; want sent once to alice, lease cleared", dl.ID, dl)
+			}
+			log, err := s.AttemptsOfDelivery(context.Background(), dl.ID)
+			if err != nil || len(log) != 1 || log[0].Outcome != "sent" {
+				t.Errorf("delivery #%d log: got %+v, %v; want one sent attempt", dl.ID, log, err)
+			}
+		}
+	})
+}
+
+func TestRetryBackoffAndGiveUp(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		start := t0.Add(2 * time.Hour)
+		reg, _ := f.register(start, push, time.Hour)
+		ch := newRecordingChannel()
+		ch.answer = func(message.Message) (message.Receipt, error) { return message.Receipt{}, errors.New("push service said 503") }
+		d := f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: ch})
+
+		due := start.Add(-time.Hour)
+		f.clock.Set(due)
+		if sum := f.run(d); sum.Retrying != 1 {
+			t.Fatalf("first try: %s; want retrying 1", sum)
+		}
+		dl := f.deliveries(reg.ID)[0]
+		// Attempt 1 failed: the retry waits base/2 + jitter 0.5 * base/2 = 22.5s.
+		if want := due.Add(22500 * time.Millisecond); dl.State != store.StatePending || !dl.NextAttemptAt.Equal(want) || dl.LastError != "push service said 503" {
+			t.Fatalf("after the first failure: got %s next %v error %q; want pending next %v", dl.State, dl.NextAttemptAt, dl.LastError, want)
+		}
+		if sum := f.run(d); sum.Retrying+sum.Sent+sum.Failed != 0 {
+			t.Fatalf("before the retry is due: %s; want nothing", sum)
+		}
+		f.clock.Set(dl.NextAttemptAt)
+		f.run(d)
+		dl = f.deliveries(reg.ID)[0]
+		// Attempt 2 failed: base*2 = 60s, half plus half of the half: 45s.
+		if want := f.clock.Now().Add(45 * time.Second); !dl.NextAttemptAt.Equal(want) {
+			t.Fatalf("after the second failure: next %v; want %v", dl.NextAttemptAt, want)
+		}
+		f.clock.Set(dl.NextAttemptAt)
+		if sum := f.run(d); sum.Failed != 1 {
+			t.Fatalf("third try: %s; want failed 1 (max attempts 3)", sum)
+		}
+		dl = f.deliveries(reg.ID)[0]
+		if dl.State != store.StateFailed || dl.Attempts != 3 || dl.LastError != "gave up after 3 attempts: push service said 503" {
+			t.Fatalf("got %s after %d attempts, error %q; want failed after 3 with the last error", dl.State, dl.Attempts, dl.LastError)
+		}
+		log, _ := s.AttemptsOfDelivery(context.Background(), dl.ID)
+		if len(log) != 3 || log[0].Outcome != "retry" || log[2].Outcome != "failed" {
+			t.Fatalf("got log %+v; want retry, retry, failed", log)
+		}
+	})
+}
+
+func TestOutcomes(t *testing.T) {
+	tests := []struct {
+		name      string
+		answer    error
+		wantState store.DeliveryState
+		wantError string
+		wantNext  time.Duration // after now, when pending
+	}{
+		{"permanent", message.Permanentf("number rejected"), store.StateFailed, "number rejected", 0},
+		{"retry-after longer than the backoff", message.Retry(errors.New("429"), 10*time.Minute), store.StatePending, "429", 10 * time.Minute},
+		{"retry-after shorter than the backoff", message.Retry(errors.New("429"), time.Second), store.StatePending, "429", 22500 * time.Millisecond},
+	}
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		for i, tt := range tests {
+			start := t0.Add(time.Duration(2+i) * time.Hour)
+			reg, _ := f.register(start, push, time.Hour)
+			ch := newRecordingChannel()
+			ch.answer = func(message.Message) (message.Receipt, error) { return message.Receipt{}, tt.answer }
+			f.clock.Set(start.Add(-time.Hour))
+			f.run(f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: ch}))
+			dl := f.deliveries(reg.ID)[0]
+			if dl.State != tt.wantState || dl.LastError != tt.wantError {
+				t.Errorf("%s: got %s %q; want %s %q", tt.name, dl.State, dl.LastError, tt.wantState, tt.wantError)
+			}
+			if tt.wantNext != 0 && !dl.NextAttemptAt.Equal(f.clock.Now().Add(tt.wantNext)) {
+				t.Errorf("%s: next attempt %v; want %v", tt.name, dl.NextAttemptAt, f.clock.Now().Add(tt.wantNext))
+			}
+		}
+	})
+}
+
+func TestNoRetryAfterTheEventStarts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		start := t0.Add(time.Hour)
+		reg, _ := f.register(start, push, 10*time.Second)
+		ch := newRecordingChannel()
+		ch.answer = func(message.Message) (message.Receipt, error) { return message.Receipt{}, errors.New("timeout") }
+		f.clock.Set(start.Add(-10 * time.Second))
+		if sum := f.run(f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: ch})); sum.Failed != 1 {
+			t.Fatalf("got %s; want failed: the retry would come after the start", sum)
+		}
+		if dl := f.deliveries(reg.ID)[0]; dl.LastError != "no time left to try again before the event: timeout" {
+			t.Errorf("got error %q", dl.LastError)
+		}
+	})
+}
+
+func TestSkips(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		start := t0.Add(time.Hour)
+		late, _ := f.register(start, push, 10*time.Minute)
+		ch := newRecordingChannel()
+		d := f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: ch})
+
+		// A run that comes after the event started sends no reminder.
+		f.clock.Set(start.Add(time.Minute))
+		if sum := f.run(d); sum.Skipped != 1 || sum.Sent != 0 {
+			t.Fatalf("after the start: %s; want 1 skipped", sum)
+		}
+		if dl := f.deliveries(late.ID)[0]; dl.State != store.StateCancelled || dl.LastError != "too late: the event started at 2026-12-01T09:00:00Z" {
+			t.Errorf("got %s %q; want cancelled as too late", dl.State, dl.LastError)
+		}
+
+		// A disabled user gets nothing.
+		f.clock.Set(t0)
+		second := t0.Add(3 * time.Hour)
+		reg, _ := f.register(second, push, 10*time.Minute)
+		yes := true
+		if _, err := s.UpdateUser(ctx, "alice", store.UserChanges{Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(second.Add(-10 * time.Minute))
+		if sum := f.run(d); sum.Skipped != 1 {
+			t.Fatalf("disabled user: %s; want 1 skipped", sum)
+		}
+		if dl := f.deliveries(reg.ID)[0]; dl.LastError != "user disabled" {
+			t.Errorf("got %q; want user disabled", dl.LastError)
+		}
+		if n, _ := ch.total(); n != 0 {
+			t.Errorf("channel sent %d; want none", n)
+		}
+	})
+}
+
+func TestFallbackToNextChannel(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		start := t0.Add(time.Hour)
+		reg, _ := f.register(start, []schedule.Channel{schedule.ChannelCall, schedule.ChannelSMS}, 5*time.Minute)
+		calls, texts := newRecordingChannel(), newRecordingChannel()
+		calls.answer = func(message.Message) (message.Receipt, error) {
+			return message.Receipt{}, fmt.Errorf("%w: no phone number", message.ErrNoTarget)
+		}
+		// The SMS delivery exists already: the fallback adds nothing, and
+		// the person gets the SMS exactly once.
+		f.clock.Set(start.Add(-5 * time.Minute))
+		sum := f.run(f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelCall: calls, schedule.ChannelSMS: texts}))
+		if sum.Sent != 1 || sum.Failed != 1 || sum.Fallbacks != 1 {
+			t.Fatalf("got %s; want 1 sent (sms), 1 failed with a fallback (call)", sum)
+		}
+		if _, sends := texts.total(); sends != 1 {
+			t.Errorf("sms sent %d times; want 1", sends)
+		}
+		for _, dl := range f.deliveries(reg.ID) {
+			if dl.Channel == schedule.ChannelCall && dl.LastError != "no target: no phone number; falling back to sms" {
+				t.Errorf("call delivery error %q", dl.LastError)
+			}
+		}
+
+		// A channel that is not configured falls back to the next, which
+		// is created and sent in the same pass.
+		f.clock.Set(t0)
+		second := t0.Add(2 * time.Hour)
+		reg2, _ := f.register(second, []schedule.Channel{schedule.ChannelWebhook, schedule.ChannelEmail}, 5*time.Minute)
+		mails := newRecordingChannel()
+		f.clock.Set(second.Add(-5 * time.Minute))
+		sum = f.run(f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelEmail: mails}))
+		if sum.Sent != 1 || sum.Failed != 1 {
+			t.Fatalf("got %s; want the email sent and the webhook failed", sum)
+		}
+		ds := f.deliveries(reg2.ID)
+		if len(ds) != 2 || ds[0].LastError != "no target: the webhook channel is not configured; falling back to email" {
+			t.Errorf("got %+v", ds)
+		}
+	})
+}
+
+// many registers alice for n events, each with 10 reminders per channel
+// (leads of 10 to 19 minutes), and moves the clock to when all are due.
+func (f *fixture) many(n int, channels ...schedule.Channel) []store.Registration {
+	f.t.Helper()
+	start := t0.Add(time.Hour)
+	leads := make([]time.Duration, 10)
+	for i := range leads {
+		leads[i] = time.Duration(i+10) * time.Minute
+	}
+	regs := make([]store.Registration, n)
+	for i := range regs {
+		regs[i], _ = f.register(start, channels, leads...)
+	}
+	f.clock.Set(start.Add(-5 * time.Minute))
+	return regs
+}
+
+// states counts the states of the deliveries of regs.
+func (f *fixture) states(regs []store.Registration) map[store.DeliveryState]int {
+	f.t.Helper()
+	out := make(map[store.DeliveryState]int)
+	for _, r := range regs {
+		for _, d := range f.deliveries(r.ID) {
+			out[d.State]++
+		}
+	}
+	return out
+}
+
+func TestConcurrentDispatchersSendEachOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		regs := f.many(50, schedule.ChannelPush, schedule.ChannelEmail, schedule.ChannelSMS, schedule.ChannelWebhook)
+		shared := newRecordingChannel() // one channel object for all: it counts sends per delivery
+		channels := map[schedule.Channel]Channel{schedule.ChannelPush: shared, schedule.ChannelEmail: shared,
+			schedule.ChannelSMS: shared, schedule.ChannelWebhook: shared}
+
+		var wg sync.WaitGroup
+		sums := make([]Summary, 4)
+		for i := range sums {
+			d := f.dispatcher(fmt.Sprintf("host-%d", i), channels, func(o *Options) { o.BatchSize = 37 })
+			wg.Go(func() {
+				var err error
+				if sums[i], err = d.RunOnce(context.Background()); err != nil {
+					t.Errorf("dispatcher %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+
+		total := 0
+		for i, sum := range sums {
+			total += sum.Sent
+			if sum.Failed+sum.Retrying+sum.Skipped+sum.Lost != 0 {
+				t.Errorf("dispatcher %d: %s; want only sends", i, sum)
+			}
+		}
+		deliveries, sends := shared.total()
+		if total != 2000 || deliveries != 2000 || sends != 2000 {
+			t.Fatalf("sent %d (summaries), %d deliveries in %d sends; want 2000 each: every delivery exactly once", total, deliveries, sends)
+		}
+		if got := f.states(regs); got[store.StateSent] != 2000 {
+			t.Fatalf("got states %v; want 2000 sent", got)
+		}
+	})
+}
+
+// A run killed mid-way (SIGKILL: no cleanup) leaves its claims leased;
+// the next run after the lease takes them over and loses nothing.
+func TestKilledRunLosesNothing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		regs := f.many(6, schedule.ChannelPush)
+		ctx := context.Background()
+		if claimed, err := s.ClaimDue(ctx, "killed", time.Minute, 25); err != nil || len(claimed) != 25 {
+			t.Fatalf("the doomed run claimed %d, %v; want 25", len(claimed), err)
+		}
+		ch := newRecordingChannel()
+		d := f.dispatcher("next", map[schedule.Channel]Channel{schedule.ChannelPush: ch})
+		if sum := f.run(d); sum.Sent != 35 {
+			t.Fatalf("while the dead run's leases hold: %s; want the 35 unclaimed sent", sum)
+		}
+		f.clock.Set(f.clock.Now().Add(time.Minute + time.Second))
+		if sum := f.run(d); sum.Sent != 25 {
+			t.Fatalf("after the leases expired: %s; want the 25 taken over", sum)
+		}
+		if n, sends := ch.total(); n != 60 || sends != 60 {
+			t.Errorf("got %d deliveries in %d sends; want 60 in 60", n, sends)
+		}
+		if got := f.states(regs); got[store.StateSent] != 60 {
+			t.Errorf("got states %v; want 60 sent", got)
+		}
+	})
+}
+
+// A run told to stop finishes the sends under way, gives back what it had
+// claimed but not started, and leaves no claim behind.
+func TestCleanStopLeavesNoClaim(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		regs := f.many(4, schedule.ChannelPush)
+		ch := newRecordingChannel()
+		ch.block = make(chan struct{})
+		d := f.dispatcher("stopping", map[schedule.Channel]Channel{schedule.ChannelPush: ch}, func(o *Options) { o.Concurrency = 2 })
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan Summary)
+		go func() {
+			sum, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Errorf("RunOnce: %v", err)
+			}
+			done <- sum
+		}()
+		time.Sleep(100 * time.Millisecond) // two sends are now blocked
+		cancel()
+		close(ch.block)
+		sum := <-done
+		if sum.Sent != 2 {
+			t.Errorf("got %s; want the 2 sends under way finished", sum)
+		}
+		pending := 0
+		for _, r := range regs {
+			for _, dl := range f.deliveries(r.ID) {
+				switch dl.State {
+				case store.StateSending:
+					t.Errorf("delivery #%d left claimed by %q", dl.ID, dl.LeaseOwner)
+				case store.StatePending:
+					pending++
+					if dl.Attempts != 0 {
+						t.Errorf("released delivery #%d counts %d attempts; want 0", dl.ID, dl.Attempts)
+					}
+				}
+			}
+		}
+		if pending != 38 {
+			t.Errorf("got %d pending; want 38", pending)
+		}
+	})
+}
+
+func TestPlanBurst(t *testing.T) {
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	calls := func(dues ...int) []store.PendingCall {
+		var out []store.PendingCall
+		for i, d := range dues {
+			out = append(out, store.PendingCall{ID: int64(i + 1), NextAttemptAt: at(d), OccurrenceAt: at(d + 120)})
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		calls     []store.PendingCall
+		cps       float64
+		now       time.Time
+		wantMoves map[int64]time.Time
+		wantLate  int
+	}{
+		{"spread out already", calls(0, 10, 20), 1, at(-600), map[int64]time.Time{}, 0},
+		{"three at once at 1 per second", calls(0, 0, 0), 1, at(-600), map[int64]time.Time{1: at(-2), 2: at(-1)}, 0},
+		{"two per second", calls(0, 0, 0, 0), 2, at(-600), map[int64]time.Time{1: at(0).Add(-1500 * time.Millisecond), 2: at(-1), 3: at(0).Add(-500 * time.Millisecond)}, 0},
+		// Starts at -1, 99, 199: the last one after its event at 120.
+		{"a burst too big for the time left", calls(0, 0, 0), 0.01, at(-1), map[int64]time.Time{1: at(-200), 2: at(-100)}, 1},
+	}
+	for _, tt := range tests {
+		moves, late := planBurst(tt.calls, tt.cps, tt.now)
+		if len(moves) != len(tt.wantMoves) {
+			t.Errorf("%s: got moves %v; want %v", tt.name, moves, tt.wantMoves)
+		}
+		for id, want := range tt.wantMoves {
+			if !moves[id].Equal(want) {
+				t.Errorf("%s: call %d moved to %v; want %v", tt.name, id, moves[id], want)
+			}
+		}
+		if len(late) != tt.wantLate {
+			t.Errorf("%s: got %d late; want %d", tt.name, len(late), tt.wantLate)
+		}
+	}
+}
+
+// 10 people, one telecon, a 2-minute lead, 1 call per second: the burst
+// starts 9 seconds early so that the last call starts when it is due.
+func TestCallBurstStartsEarly(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		start := t0.Add(time.Hour)
+		for range 10 {
+			f.register(start, []schedule.Channel{schedule.ChannelCall}, 2*time.Minute)
+		}
+		f.clock.Set(start.Add(-10 * time.Minute))
+		d := f.dispatcher("a", map[schedule.Channel]Channel{}, func(o *Options) { o.CallsPerSecond, o.CallLookahead = 1, 15*time.Minute })
+		if err := d.planCalls(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		calls, err := s.PendingCalls(context.Background(), start)
+		if err != nil || len(calls) != 10 {
+			t.Fatalf("got %d calls, %v", len(calls), err)
+		}
+		due := start.Add(-2 * time.Minute)
+		for i, c := range calls {
+			if want := due.Add(time.Duration(i-9) * time.Second); !c.NextAttemptAt.Equal(want) {
+				t.Errorf("call %d starts at %v; want %v", i, c.NextAttemptAt, want)
+			}
+		}
+	})
+}

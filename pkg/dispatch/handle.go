@@ -1,0 +1,129 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// handle decides what to do with one claim, sends it if it should be sent,
+// and returns the result to record.
+func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
+	now := d.opts.Now()
+	r := store.Result{ID: c.ID, Attempt: c.Attempts}
+	m := d.message(c)
+	if why := skipReason(c, m, now); why != "" {
+		return skipped(r, why)
+	}
+	ch, ok := d.opts.Channels[c.Channel]
+	if !ok {
+		return d.noTarget(r, c, fmt.Errorf("%w: the %s channel is not configured", message.ErrNoTarget, c.Channel))
+	}
+	if limit := d.limits[c.Channel]; limit != nil {
+		if err := limit.Wait(ctx); err != nil {
+			return d.retry(r, c, fmt.Errorf("stopped while waiting for the %s rate limit: %w", c.Channel, err), 0, now)
+		}
+	}
+	// A send under way finishes even when the run is told to stop: the
+	// provider may act on it, so its outcome must be recorded.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.SendTimeout)
+	defer cancel()
+	receipt, err := ch.Send(sendCtx, m)
+	if err == nil {
+		return sent(r, receipt)
+	}
+	now = d.opts.Now()
+	switch outcome, after := message.Classify(err); outcome {
+	case message.OutcomeNoTarget:
+		return d.noTarget(r, c, err)
+	case message.OutcomePermanent:
+		return failed(r, "failed", err.Error())
+	default:
+		return d.retry(r, c, err, after, now)
+	}
+}
+
+// skipReason says why a claim is not to be sent at all, or "".
+func skipReason(c store.Claim, m message.Message, now time.Time) string {
+	switch {
+	case c.Registration.Status != store.RegistrationActive && c.Kind == store.KindReminder:
+		return "registration cancelled"
+	case c.User.Disabled:
+		return "user disabled"
+	case c.Event != nil && c.Event.Status == store.EventCancelled && c.Kind == store.KindReminder:
+		return "event cancelled"
+	case m.Stale(now):
+		return "too late: the event started at " + c.OccurrenceAt.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// message builds what the channel sends.
+func (d *Dispatcher) message(c store.Claim) message.Message {
+	u := c.User
+	m := message.Message{
+		DeliveryID: c.ID, RegistrationID: c.RegistrationID, Token: c.Token, Kind: string(c.Kind),
+		Channel: string(c.Channel), Attempt: c.Attempts,
+		To: message.Recipient{UserID: u.ID, Login: u.Login, Name: u.DisplayName, Email: u.Email, Phone: u.Phone,
+			TimeZone: u.TimeZone, Language: u.Language},
+		Title: c.Registration.Title, Note: c.Registration.Message, StartAt: c.OccurrenceAt, Lead: c.Lead,
+	}
+	if c.Event != nil {
+		m.Location, m.URL = c.Event.Location, c.Event.URL
+	}
+	if d.opts.PublicURL != "" {
+		m.AckURL = d.opts.PublicURL + "/ack/" + url.PathEscape(c.Token)
+		m.PanelURL = d.opts.PublicURL + "/"
+	}
+	return m
+}
+
+// retry schedules another try with backoff, or gives up: after the last
+// attempt, or when the next try would come after the event started.
+func (d *Dispatcher) retry(r store.Result, c store.Claim, err error, after time.Duration, now time.Time) store.Result {
+	if c.Attempts >= d.opts.MaxAttempts {
+		return failed(r, "failed", fmt.Sprintf("gave up after %d attempts: %v", c.Attempts, err))
+	}
+	next := now.Add(max(d.backoff.delay(c.Attempts), after))
+	if c.Kind == store.KindReminder && !next.Before(c.OccurrenceAt) {
+		return failed(r, "failed", fmt.Sprintf("no time left to try again before the event: %v", err))
+	}
+	r.State, r.NextAttemptAt, r.Error, r.Outcome = store.StatePending, next, err.Error(), "retry"
+	return r
+}
+
+// noTarget fails the delivery and falls back to the next channel of the
+// registration after this one, if there is one.
+func (d *Dispatcher) noTarget(r store.Result, c store.Claim, err error) store.Result {
+	channels := c.Registration.Channels
+	i := slices.Index(channels, c.Channel)
+	if i < 0 || i+1 >= len(channels) {
+		return failed(r, "no-target", err.Error()+"; no other channel to fall back to")
+	}
+	next := channels[i+1]
+	r = failed(r, "no-target", fmt.Sprintf("%v; falling back to %s", err, next))
+	r.Fallback = &store.Fallback{RegistrationID: c.RegistrationID, UserID: c.UserID, Kind: c.Kind, Channel: next,
+		Lead: c.Lead, OccurrenceAt: c.OccurrenceAt}
+	return r
+}
+
+func sent(r store.Result, rc message.Receipt) store.Result {
+	r.State, r.Target, r.ProviderRef, r.Outcome, r.ProviderStatus, r.Detail =
+		store.StateSent, rc.Target, rc.ProviderRef, "sent", rc.Status, rc.Detail
+	return r
+}
+
+func failed(r store.Result, outcome, why string) store.Result {
+	r.State, r.Error, r.Outcome = store.StateFailed, why, outcome
+	return r
+}
+
+func skipped(r store.Result, why string) store.Result {
+	r.State, r.Error, r.Outcome = store.StateCancelled, why, "skipped"
+	return r
+}

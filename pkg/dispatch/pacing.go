@@ -1,0 +1,81 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// planCalls spreads bursts of calls so that, at the account's calls per
+// second, each call starts no later than it is due: a burst that cannot all
+// start at its due time starts earlier, never later. It warns when the rate
+// makes that impossible for calls already close.
+func (d *Dispatcher) planCalls(ctx context.Context) error {
+	if d.opts.CallsPerSecond <= 0 || d.opts.CallLookahead <= 0 {
+		return nil
+	}
+	now := d.opts.Now()
+	calls, err := d.opts.Store.PendingCalls(ctx, now.Add(d.opts.CallLookahead))
+	if err != nil {
+		return fmt.Errorf("plan calls: %w", err)
+	}
+	moves, late := planBurst(calls, d.opts.CallsPerSecond, now)
+	if err := d.opts.Store.Advance(ctx, moves); err != nil {
+		return fmt.Errorf("plan calls: %w", err)
+	}
+	if len(late) > 0 {
+		last := late[len(late)-1]
+		d.opts.Log.Warn(fmt.Sprintf("at %g calls per second, %d calls cannot all start before their event: the last would start at %s, after its event at %s",
+			d.opts.CallsPerSecond, len(late), last.start.UTC().Format(time.RFC3339), last.call.OccurrenceAt.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// lateCall is a call that would start after its event even when planned.
+type lateCall struct {
+	call  store.PendingCall
+	start time.Time
+}
+
+// planBurst plans calls (sorted by due time) at cps calls per second: going
+// back from the last, each call gets the latest start that is no later than
+// its due time and leaves 1/cps before the next call. It returns the calls
+// to move earlier, and those that even so would start after their event,
+// given that nothing can start before now.
+func planBurst(calls []store.PendingCall, cps float64, now time.Time) (map[int64]time.Time, []lateCall) {
+	gap := time.Duration(float64(time.Second) / cps)
+	slots := make([]time.Time, len(calls))
+	for i := len(calls) - 1; i >= 0; i-- {
+		slots[i] = calls[i].NextAttemptAt
+		if i+1 < len(calls) {
+			if next := slots[i+1].Add(-gap); next.Before(slots[i]) {
+				slots[i] = next
+			}
+		}
+	}
+	moves := make(map[int64]time.Time)
+	var late []lateCall
+	start := now.Add(-gap)
+	for i, c := range calls {
+		if slots[i].Before(c.NextAttemptAt) {
+			moves[c.ID] = slots[i]
+		}
+		start = latest(slots[i], start.Add(gap), now) // when it can really start
+		if !start.Before(c.OccurrenceAt) {
+			late = append(late, lateCall{call: c, start: start})
+		}
+	}
+	return moves, late
+}
+
+func latest(ts ...time.Time) time.Time {
+	out := ts[0]
+	for _, t := range ts[1:] {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}

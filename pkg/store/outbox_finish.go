@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+)
+
+// Result is what became of one claimed delivery.
+type Result struct {
+	ID    int64
+	State DeliveryState // StateSent, StateFailed, StateCancelled, or StatePending for another try
+	// NextAttemptAt is when to try again (State pending).
+	NextAttemptAt time.Time
+	Target        string // where it went, resolved at send time
+	ProviderRef   string // e.g. the Twilio call SID; "" keeps what is stored
+	Error         string // why it failed, or why it will be tried again
+
+	// The delivery log's row for this attempt.
+	Attempt        int
+	Outcome        string // sent, retry, failed, cancelled, no-target, ...
+	ProviderStatus string
+	Detail         string
+
+	// Fallback, when set, adds a delivery on another channel (the person
+	// had no target on this one); it is skipped if that delivery exists.
+	Fallback *Fallback
+}
+
+// Fallback is a delivery to add on another channel, due now.
+type Fallback struct {
+	RegistrationID int64
+	UserID         int64
+	Kind           DeliveryKind
+	Channel        schedule.Channel
+	Lead           time.Duration
+	OccurrenceAt   time.Time
+}
+
+const finishDeliverySQL = `UPDATE deliveries SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), target = COALESCE(?, target),
+provider_ref = COALESCE(?, provider_ref), last_error = ?, sent_at = COALESCE(?, sent_at), lease_owner = NULL, lease_until = NULL,
+updated_at = ? WHERE id = ? AND lease_owner = ? AND state = ?`
+
+// Finish records the results of owner's claims in one transaction, with a
+// delivery-log row each. A result whose claim owner no longer holds (its
+// lease expired and another run took it) changes nothing; its id is
+// returned in lost.
+func (s *Store) Finish(ctx context.Context, owner string, results []Result) (lost []int64, err error) {
+	if len(results) == 0 {
+		return nil, nil
+	}
+	now := s.clock()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		lost = lost[:0]
+		for _, r := range results {
+			var sentAt sql.NullTime
+			if r.State == StateSent {
+				sentAt = nullTime(now)
+			}
+			res, err := tx.ExecContext(ctx, finishDeliverySQL, r.State, nullTime(r.NextAttemptAt), nullString(r.Target),
+				nullString(r.ProviderRef), nullString(r.Error), sentAt, now, r.ID, owner, StateSending)
+			if err != nil {
+				return fmt.Errorf("finish delivery #%d: %w", r.ID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("finish delivery #%d: %w", r.ID, err)
+			}
+			if n == 0 {
+				lost = append(lost, r.ID)
+				continue
+			}
+			if r.Fallback != nil {
+				if err := s.addFallback(ctx, tx, *r.Fallback, now); err != nil {
+					return err
+				}
+			}
+		}
+		return insertAttempts(ctx, tx, results, now)
+	})
+	return lost, err
+}
+
+func (s *Store) addFallback(ctx context.Context, tx *sql.Tx, f Fallback, now time.Time) error {
+	reg := Registration{ID: f.RegistrationID, UserID: f.UserID}
+	planned := []schedule.Planned{{Channel: f.Channel, Lead: f.Lead, OccurrenceAt: f.OccurrenceAt, DueAt: now}}
+	if _, err := s.insertDeliveries(ctx, tx, reg, f.Kind, planned, now); err != nil {
+		return fmt.Errorf("fall back to %s: %w", f.Channel, err)
+	}
+	return nil
+}
+
+// insertAttempts appends the log rows of results in one statement.
+func insertAttempts(ctx context.Context, tx *sql.Tx, results []Result, now time.Time) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, provider_status, detail) VALUES `)
+	args := make([]any, 0, 6*len(results))
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		detail := r.Detail
+		if detail == "" {
+			detail = r.Error
+		}
+		args = append(args, r.ID, r.Attempt, now, r.Outcome, r.ProviderStatus, detail)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("log attempts: %w", err)
+	}
+	return nil
+}
+
+const releaseSQL = `UPDATE deliveries SET state = ?, attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, updated_at = ?
+WHERE id = ? AND lease_owner = ? AND state = ?`
+
+// Release gives back owner's claims that it did not try (it is stopping,
+// or their lease runs short): they are due again at once, and the claim
+// does not count as an attempt.
+func (s *Store) Release(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := s.clock()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, releaseSQL, StatePending, now, id, owner, StateSending); err != nil {
+				return fmt.Errorf("release delivery #%d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
