@@ -147,3 +147,7 @@ func TestAdminWorkflow(t *testing.T) {
 		}
 	})
 }
+
+// storetestSQLite and storetestMySQL name a fresh database of each backend.
+func storetestSQLite(t *testing.T) config.Database { return storetest.SQLiteConfig(t) }
+func storetestMySQL(t *testing.T) config.Database  { return storetest.MySQLConfig(t) }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/channel/email"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/logchan"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/webhook"
+	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// channels builds the channels the configuration sets up. A channel left
+// unconfigured is absent: its deliveries fall back to the registration's
+// next channel, with the reason in the delivery log.
+func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedule.Channel]dispatch.Channel, error) {
+	cfg := a.cfg
+	httpClient := &http.Client{Timeout: cfg.Invoke.HTTPTimeout}
+	channels := map[schedule.Channel]dispatch.Channel{
+		schedule.ChannelLog: logchan.New(a.stdout, templates, time.Now),
+	}
+	if cfg.SMTP.Host != "" {
+		ch, err := email.New(email.Options{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: cfg.Invoke.HTTPTimeout,
+			Templates: templates})
+		if err != nil {
+			return nil, err
+		}
+		channels[schedule.ChannelEmail] = ch
+	}
+	if cfg.Webhook.URL != "" {
+		ch, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, HTTPClient: httpClient, Templates: templates})
+		if err != nil {
+			return nil, err
+		}
+		channels[schedule.ChannelWebhook] = ch
+	}
+	return channels, nil
+}

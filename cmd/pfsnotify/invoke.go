@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+type invokeOptions struct {
+	loop     bool
+	interval time.Duration
+	dryRun   bool
+	quiet    bool
+	changed  func(string) bool
+}
+
+func newInvokeCmd(a *app) *cobra.Command {
+	var opts invokeOptions
+	cmd := &cobra.Command{
+		Use:   "invoke",
+		Short: "Send the reminders that are due (run it every minute from cron)",
+		Long: `Send every reminder that is due: claim it, send it through its channel
+(push, call, sms, email, webhook, log), record the outcome, and schedule a
+retry with backoff when the channel failed for a while. Any number of invoke
+processes may run at once over one database: each reminder is sent once. A
+run that is killed leaves its claims to the next run once their lease
+(invoke.lease) has passed; a run stopped with SIGTERM or SIGINT finishes the
+sends under way and gives back the rest.
+
+By default invoke makes one pass and exits (--once), printing one summary
+line: cron mails it to you; with -q it prints only when something failed.
+--loop runs passes every --interval as a daemon (systemd).
+
+Exit status: 0 when everything due was sent or will be retried, 1 when the
+database cannot be reached or a reminder failed for good.`,
+		Example: `  # crontab: every minute, mail only on failure
+  * * * * *  pfsnotify --config /etc/pfsnotify/config.yaml invoke -q
+  pfsnotify invoke --dry-run
+  pfsnotify invoke --loop --interval 15s`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.changed = cmd.Flags().Changed
+			return runInvoke(cmd.Context(), a, opts)
+		},
+	}
+	flags := cmd.Flags()
+	flags.Bool("once", true, "one pass, then exit (the default)")
+	flags.BoolVar(&opts.loop, "loop", false, "run passes every --interval until stopped")
+	flags.DurationVar(&opts.interval, "interval", 0, "pause between passes with --loop (default invoke.interval, 15s)")
+	flags.BoolVar(&opts.dryRun, "dry-run", false, "print what would be sent, change nothing")
+	flags.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing unless something failed (for cron)")
+	cmd.MarkFlagsMutuallyExclusive("once", "loop")
+	cmd.MarkFlagsMutuallyExclusive("loop", "dry-run")
+	return cmd
+}
+
+func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
+	if opts.interval == 0 {
+		opts.interval = a.cfg.Invoke.Interval
+	}
+	if opts.interval < time.Second {
+		return usagef("--interval %s is too short: use 1s or more", opts.interval)
+	}
+	s, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	templates, err := message.NewTemplates(a.cfg.Templates)
+	if err != nil {
+		return usageError{err}
+	}
+	channels, err := a.channels(s, templates)
+	if err != nil {
+		return err
+	}
+	d, err := dispatch.New(a.dispatchOptions(s, channels))
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.dryRun:
+		return a.printDryRun(ctx, d)
+	case opts.loop:
+		a.log.Info("invoke loop started", "interval", opts.interval, "channels", len(channels))
+		d.Loop(ctx, opts.interval, func(sum dispatch.Summary, err error) {
+			if err != nil {
+				a.log.Error("invoke pass failed", "err", err)
+			} else if sum.Sent+sum.Failed+sum.Retrying+sum.Skipped > 0 || !opts.quiet {
+				a.log.Info("invoke pass", "summary", sum.String())
+			}
+		})
+		a.log.Info("invoke loop stopped")
+		return nil
+	}
+	sum, err := d.RunOnce(ctx)
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
+	}
+	if !opts.quiet {
+		a.printf("invoke: %s", sum)
+	}
+	return nil
+}
+
+func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]dispatch.Channel) dispatch.Options {
+	c := a.cfg.Invoke
+	return dispatch.Options{
+		Store: s, Channels: channels, Owner: leaseOwner(),
+		Concurrency: c.Concurrency, BatchSize: c.BatchSize, Lease: c.Lease, SendTimeout: c.HTTPTimeout,
+		MaxAttempts: c.MaxAttempts, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
+		CallsPerSecond: a.cfg.Twilio.CallsPerSecond, SMSPerSecond: c.SMSPerSecond, CallLookahead: c.CallLookahead,
+		PublicURL: a.cfg.PublicURL, Log: a.log,
+	}
+}
+
+// leaseOwner names this process in the claims it holds: host, pid and a
+// random part (pids repeat across reboots and containers).
+func leaseOwner() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+func (a *app) printDryRun(ctx context.Context, d *dispatch.Dispatcher) error {
+	planned, err := d.DryRun(ctx, 10000)
+	if err != nil {
+		return err
+	}
+	t := table{header: []string{"DELIVERY", "DUE (USER'S ZONE)", "USER", "CHANNEL", "KIND", "TITLE", "WOULD"}}
+	for _, p := range planned {
+		loc := userZone(p.Claim.User)
+		t.add(itoa(p.Claim.ID), schedule.FormatInZone(p.Claim.NextAttemptAt, loc), p.Claim.User.Login, string(p.Claim.Channel),
+			string(p.Claim.Kind), p.Message.Title, p.Action)
+	}
+	if err := t.print(a.stdout); err != nil {
+		return err
+	}
+	a.printf("dry run: %s due now; nothing was sent or changed", plural(len(planned), "reminder"))
+	return nil
+}
