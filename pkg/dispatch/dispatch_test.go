@@ -20,7 +20,7 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 var t0 = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -179,7 +179,9 @@ func TestRetryBackoffAndGiveUp(t *testing.T) {
 		start := t0.Add(2 * time.Hour)
 		reg, _ := f.register(start, push, time.Hour)
 		ch := newRecordingChannel()
-		ch.answer = func(message.Message) (message.Receipt, error) { return message.Receipt{}, errors.New("push service said 503") }
+		ch.answer = func(message.Message) (message.Receipt, error) {
+			return message.Receipt{}, errors.New("push service said 503")
+		}
 		d := f.dispatcher("a", map[schedule.Channel]Channel{schedule.ChannelPush: ch})
 
 		due := start.Add(-time.Hour)
