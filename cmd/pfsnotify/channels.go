@@ -6,6 +6,8 @@ import (
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/email"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/logchan"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliosms"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webhook"
 	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
@@ -30,6 +32,17 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 			return nil, err
 		}
 		channels[schedule.ChannelEmail] = ch
+	}
+	if cfg.Twilio.AccountSID != "" {
+		call, err := twiliocall.New(twiliocall.OptionsFrom(cfg, httpClient, templates))
+		if err != nil {
+			return nil, err
+		}
+		sms, err := twiliosms.New(twiliosms.OptionsFrom(cfg, httpClient, templates))
+		if err != nil {
+			return nil, err
+		}
+		channels[schedule.ChannelCall], channels[schedule.ChannelSMS] = call, sms
 	}
 	if cfg.Webhook.URL != "" {
 		ch, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, HTTPClient: httpClient, Templates: templates})
