@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/email/smtptest"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -117,6 +118,40 @@ func TestInvokeSendsThroughConfiguredChannels(t *testing.T) {
 				t.Errorf("a second run sent again")
 			}
 		})
+	}
+}
+
+func TestInvokeCallsAndTexts(t *testing.T) {
+	db := storetestSQLite(t)
+	c := newCLI(t, db)
+	twilio := twiliotest.New(t, twiliotest.Config{})
+	c.env = append(c.env, "PFSNOTIFY_PUBLIC_URL=https://notify.example.org",
+		"PFSNOTIFY_TWILIO_ACCOUNT_SID="+twiliotest.AccountSID, "PFSNOTIFY_TWILIO_AUTH_TOKEN="+twiliotest.AuthToken,
+		"PFSNOTIFY_TWILIO_FROM_NUMBER="+twiliotest.FromNumber, "PFSNOTIFY_TWILIO_API_URL="+twilio.URL,
+		"TWILIO_EDGE=sydney") // must not send requests elsewhere
+	c.ok("db", "migrate")
+	c.ok("user", "add", "carol", "--phone", "+41 22 767 61 11", "--tz", "Europe/Zurich", "--language", "de-CH")
+	at := time.Now().Add(2 * time.Hour).In(time.UTC).Format("2006-01-02 15:04")
+	c.ok("registration", "add", "--user", "carol", "--at", at, "--tz", "UTC", "--title", "Run meeting", "--channel", "call,sms", "--lead", "5m")
+	makeDue(t, db)
+	if out := c.ok("invoke"); !strings.Contains(out, "invoke: sent 2, failed 0") {
+		t.Fatalf("invoke printed %q; want 2 sent", out)
+	}
+	calls, texts := twilio.Calls(), twilio.Messages()
+	if len(calls) != 1 || calls[0].To != "+41227676111" || !strings.HasPrefix(calls[0].URL, "https://notify.example.org/twiml/voice/") {
+		t.Fatalf("the fake Twilio got calls %+v; want one to carol with serve-twiml's voice URL", calls)
+	}
+	if len(texts) != 1 || !strings.Contains(texts[0].Body, "Run meeting") {
+		t.Fatalf("the fake Twilio got messages %+v; want one about the run meeting", texts)
+	}
+	var shown struct {
+		Deliveries []deliveryJSON `json:"deliveries"`
+	}
+	c.json(&shown, "registration", "show", "1")
+	for _, d := range shown.Deliveries {
+		if d.State != "sent" {
+			t.Errorf("delivery %+v; want sent", d)
+		}
 	}
 }
 
