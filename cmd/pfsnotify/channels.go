@@ -9,6 +9,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliosms"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webhook"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
 	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -23,6 +24,16 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 	httpClient := &http.Client{Timeout: cfg.Invoke.HTTPTimeout}
 	channels := map[schedule.Channel]dispatch.Channel{
 		schedule.ChannelLog: logchan.New(a.stdout, templates, time.Now),
+	}
+	if cfg.WebPush.PublicKey != "" {
+		ch, err := webpush.New(webpush.Options{Subscriptions: s, PublicKey: cfg.WebPush.PublicKey,
+			PrivateKey: cfg.WebPush.PrivateKey, Subject: cfg.WebPush.Subject,
+			HTTPClient: webpush.NewHTTPClient(cfg.Invoke.HTTPTimeout, cfg.Invoke.Concurrency),
+			Templates:  templates, PerHostRPS: cfg.Invoke.PushPerHostRPS, Log: a.log})
+		if err != nil {
+			return nil, err
+		}
+		channels[schedule.ChannelPush] = ch
 	}
 	if cfg.SMTP.Host != "" {
 		ch, err := email.New(email.Options{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,

@@ -80,6 +80,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRuleCmd(a),
 		newCalendarCmd(a),
 		newDemoCmd(a),
+		newVapidCmd(a),
 		newInvokeCmd(a),
 	)
 	return root

@@ -29,6 +29,7 @@ type Config struct {
 	Google    Google    `mapstructure:"google"`
 	Invoke    Invoke    `mapstructure:"invoke"`
 	Templates Templates `mapstructure:"templates"`
+	Calsync   Calsync   `mapstructure:"calsync"`
 }
 
 // Database says which database to use.
@@ -130,6 +131,26 @@ type Google struct {
 	APIKey          string `mapstructure:"api_key" secret:"true"`
 }
 
+// Calsync tunes calendar-sync.
+type Calsync struct {
+	// Horizon is how far ahead events are read and rules applied.
+	Horizon time.Duration `mapstructure:"horizon"`
+	// Lookback is how far back events are read (an event moved into the recent past).
+	Lookback time.Duration `mapstructure:"lookback"`
+	// MaxVanishShare is the largest share (0 to 1] of a calendar's upcoming
+	// events that may vanish from a complete feed at once and be cancelled;
+	// beyond it the sync refuses and changes nothing.
+	MaxVanishShare float64 `mapstructure:"max_vanish_share"`
+	// NoticeWindow: registrations of an event that moves or is cancelled
+	// within this of now are told so; 0: never.
+	NoticeWindow time.Duration `mapstructure:"notice_window"`
+	// FullSyncInterval is how long a sync token or an unchanged feed is
+	// trusted before the whole window is read again.
+	FullSyncInterval time.Duration `mapstructure:"full_sync_interval"`
+	// HTTPTimeout bounds each request to Google or to an ICS server.
+	HTTPTimeout time.Duration `mapstructure:"http_timeout"`
+}
+
 // Default returns the configuration used for every key that is not set:
 // a SQLite database in ./pfsnotify.db and every channel unconfigured.
 func Default() Config {
@@ -149,6 +170,10 @@ func Default() Config {
 			HTTPTimeout: 15 * time.Second, CallLookahead: 15 * time.Minute, PushPerHostRPS: 500, SMSPerSecond: 1,
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls"},
+		Calsync: Calsync{
+			Horizon: 90 * 24 * time.Hour, Lookback: 24 * time.Hour, MaxVanishShare: 0.5,
+			NoticeWindow: 24 * time.Hour, FullSyncInterval: 24 * time.Hour, HTTPTimeout: 30 * time.Second,
+		},
 	}
 }
 

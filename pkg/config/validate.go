@@ -60,6 +60,7 @@ func (c Config) Validate() error {
 	p.webhook(c.Webhook)
 	p.invoke(c.Invoke)
 	p.templates(c.Templates)
+	p.calsync(c.Calsync)
 	if len(p) == 0 {
 		return nil
 	}
@@ -174,6 +175,9 @@ func (p *problems) webPush(w WebPush) {
 		p.add("webpush.private_key", "is empty but webpush.public_key is set (%s)", pair)
 	}
 
+	if w.Subject == "" && w.PublicKey != "" {
+		p.add("webpush.subject", `is empty but the VAPID keys are set (push services want a contact: use e.g. "mailto:admin@example.org")`)
+	}
 	var ok bool
 	switch s := w.Subject; {
 	case s == "":
@@ -234,6 +238,27 @@ func (p *problems) smtp(s SMTP) {
 	}
 	if s.Host != "" && s.From == "" {
 		p.add("smtp.from", "is empty but smtp.host is set (email needs a sender address)")
+	}
+}
+
+func (p *problems) calsync(c Calsync) {
+	if c.Horizon < time.Hour || c.Horizon > 3*366*24*time.Hour {
+		p.add("calsync.horizon", `%s is out of range (use 1h to 26352h, about 3 years; e.g. "2160h" for 90 days)`, c.Horizon)
+	}
+	if c.Lookback < 0 || c.Lookback > 366*24*time.Hour {
+		p.add("calsync.lookback", `%s is out of range (use 0 to 8784h, a year; e.g. "24h")`, c.Lookback)
+	}
+	if !(c.MaxVanishShare > 0 && c.MaxVanishShare <= 1) {
+		p.add("calsync.max_vanish_share", "%g is not a share of events (use more than 0 and at most 1, e.g. 0.5)", c.MaxVanishShare)
+	}
+	if c.NoticeWindow < 0 {
+		p.add("calsync.notice_window", `%s is negative (use e.g. "24h", or 0 for no notices)`, c.NoticeWindow)
+	}
+	if c.FullSyncInterval < time.Minute {
+		p.add("calsync.full_sync_interval", `%s is too short (use 1m or more, e.g. "24h")`, c.FullSyncInterval)
+	}
+	if c.HTTPTimeout <= 0 || c.HTTPTimeout > 10*time.Minute {
+		p.add("calsync.http_timeout", `%s is out of range (use more than 0 and at most 10m, e.g. "30s")`, c.HTTPTimeout)
 	}
 }
 

@@ -91,6 +91,10 @@ func TestOverrides(t *testing.T) {
 }
 
 func TestViewTimes(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		now     time.Time
 		in      string
@@ -102,7 +106,7 @@ func TestViewTimes(t *testing.T) {
 		{start.Add(time.Minute), "now", 0},
 	}
 	for _, tt := range tests {
-		v := newView(sample(KindReminder), tt.now)
+		v := newView(sample(KindReminder), tokyo, tt.now)
 		if v.In != tt.in || v.MinutesLeft != tt.minutes {
 			t.Errorf("at %v: got %q, %d; want %q, %d", tt.now, v.In, v.MinutesLeft, tt.in, tt.minutes)
 		}

@@ -6,6 +6,7 @@ import (
 	htmltemplate "html/template"
 	"reflect"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -73,11 +74,7 @@ type View struct {
 	MinutesLeft int    // whole minutes until the start, 0 once started
 }
 
-func newView(m Message, now time.Time) View {
-	loc, err := schedule.LoadZone(m.To.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+func newView(m Message, loc *time.Location, now time.Time) View {
 	start := m.StartAt.In(loc)
 	left := m.StartAt.Sub(now).Round(time.Minute)
 	in := "now"
@@ -94,10 +91,24 @@ func newView(m Message, now time.Time) View {
 	}
 }
 
-// Templates renders the texts of every channel.
+// Templates renders the texts of every channel. It is safe for concurrent use.
 type Templates struct {
-	text map[string]*template.Template
-	html *htmltemplate.Template
+	text  map[string]*template.Template
+	html  *htmltemplate.Template
+	zones sync.Map // zone name -> *time.Location: loading one reads a file
+}
+
+// zone is the person's zone, UTC when it does not load.
+func (t *Templates) zone(name string) *time.Location {
+	if loc, ok := t.zones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := schedule.LoadZone(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	t.zones.Store(name, loc)
+	return loc
 }
 
 // NewTemplates parses the built-in texts with the overrides of the config,
@@ -140,10 +151,11 @@ func NewTemplates(overrides config.Templates) (*Templates, error) {
 func (t *Templates) Render(name string, m Message, now time.Time) (string, error) {
 	var b bytes.Buffer
 	var err error
+	view := newView(m, t.zone(m.To.TimeZone), now)
 	if name == EmailHTML {
-		err = t.html.Execute(&b, newView(m, now))
+		err = t.html.Execute(&b, view)
 	} else if tmpl, ok := t.text[name]; ok {
-		err = tmpl.Execute(&b, newView(m, now))
+		err = tmpl.Execute(&b, view)
 	} else {
 		return "", fmt.Errorf("no template %q", name)
 	}

@@ -1,0 +1,168 @@
+package webpush
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// sub is one browser subscription as the channel knows it. The fields
+// after host change as pushes succeed and fail; subCache.mu guards them.
+type sub struct {
+	store.PushSubscription
+	host string // of the endpoint: the push service
+
+	lastSuccess time.Time
+	failures    int
+	expired     bool
+}
+
+// subCache holds each person's live subscriptions for a short time, so that
+// a burst of deliveries to one person reads the database once. Concurrent
+// misses for one person wait for a single load.
+type subCache struct {
+	src Subscriptions
+	ttl time.Duration // < 0: every get loads
+
+	mu        sync.Mutex
+	users     map[int64]*userSubs
+	lastSweep time.Time
+}
+
+type userSubs struct {
+	ready    chan struct{} // closed when the load is done
+	loadedAt time.Time
+	subs     []*sub
+	err      error
+}
+
+func newSubCache(src Subscriptions, ttl time.Duration) *subCache {
+	return &subCache{src: src, ttl: ttl, users: make(map[int64]*userSubs)}
+}
+
+// get returns the live subscriptions of a user at now: those the store
+// listed, minus the ones expired since. reload reads the store even when
+// the cached list is fresh.
+func (c *subCache) get(ctx context.Context, userID int64, now time.Time, reload bool) ([]*sub, error) {
+	c.mu.Lock()
+	e := c.users[userID]
+	if e != nil && !reload && c.fresh(e, now) {
+		c.mu.Unlock()
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		e = &userSubs{ready: make(chan struct{})}
+		if c.ttl >= 0 {
+			c.sweep(now)
+			c.users[userID] = e
+		}
+		c.mu.Unlock()
+		c.load(ctx, userID, now, e)
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	live := make([]*sub, 0, len(e.subs))
+	for _, s := range e.subs {
+		if !s.expired {
+			live = append(live, s)
+		}
+	}
+	return live, nil
+}
+
+// fresh reports whether e is loading or was loaded less than ttl ago.
+// c.mu is held.
+func (c *subCache) fresh(e *userSubs, now time.Time) bool {
+	select {
+	case <-e.ready:
+		age := now.Sub(e.loadedAt)
+		return e.err == nil && age >= 0 && age < c.ttl
+	default:
+		return true
+	}
+}
+
+func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *userSubs) {
+	list, err := c.src.ListPushSubscriptions(ctx, userID, false)
+	subs := make([]*sub, 0, len(list))
+	for _, p := range list {
+		s := &sub{PushSubscription: p, lastSuccess: p.LastSuccessAt, failures: p.ConsecutiveFailures}
+		if u, err := url.Parse(p.Endpoint); err == nil {
+			s.host = u.Host
+		}
+		subs = append(subs, s)
+	}
+	c.mu.Lock()
+	e.subs, e.err, e.loadedAt = subs, err, now
+	if err != nil && c.users[userID] == e {
+		delete(c.users, userID)
+	}
+	c.mu.Unlock()
+	close(e.ready)
+}
+
+// sweep forgets the entries older than ttl, at most once per ttl. c.mu is held.
+func (c *subCache) sweep(now time.Time) {
+	if now.Sub(c.lastSweep) < c.ttl {
+		return
+	}
+	c.lastSweep = now
+	for id, e := range c.users {
+		if !c.fresh(e, now) {
+			delete(c.users, id)
+		}
+	}
+}
+
+// needsTouch reports whether the store should hear of a push s accepted
+// at now: after failures, or when its last success is older than
+// touchEvery. A write per push would cost the dispatcher a database round
+// trip per delivery for nothing.
+func (c *subCache) needsTouch(s *sub, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return s.failures > 0 || now.Sub(s.lastSuccess) >= touchEvery
+}
+
+// touched records that the store knows of the success at now.
+func (c *subCache) touched(s *sub, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.failures, s.lastSuccess = 0, now
+}
+
+// touchEvery (a write per push would cost the dispatcher a database round
+// trip per delivery for nothing).
+func (c *subCache) succeeded(s *sub, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s.failures == 0 && now.Sub(s.lastSuccess) < touchEvery {
+		return false
+	}
+	s.failures, s.lastSuccess = 0, now
+	return true
+}
+
+// touchEvery is how stale a subscription's last success may get in the store.
+const touchEvery = time.Hour
+
+func (c *subCache) failed(s *sub, failures int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.failures = failures
+}
+
+func (c *subCache) expire(s *sub) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.expired = true
+}
