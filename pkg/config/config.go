@@ -149,6 +149,8 @@ type Calsync struct {
 	FullSyncInterval time.Duration `mapstructure:"full_sync_interval"`
 	// HTTPTimeout bounds each request to Google or to an ICS server.
 	HTTPTimeout time.Duration `mapstructure:"http_timeout"`
+	// GoogleAPIURL is the Google Calendar API's endpoint (a test server's in tests).
+	GoogleAPIURL string `mapstructure:"google_api_url"`
 }
 
 // Default returns the configuration used for every key that is not set:
@@ -167,12 +169,13 @@ func Default() Config {
 		Invoke: Invoke{
 			Concurrency: 8, BatchSize: 100, Lease: 2 * time.Minute, MaxAttempts: 5,
 			BackoffBase: 30 * time.Second, BackoffMax: 10 * time.Minute, Interval: 15 * time.Second,
-			HTTPTimeout: 15 * time.Second, CallLookahead: 15 * time.Minute, PushPerHostRPS: 500, SMSPerSecond: 1,
+			HTTPTimeout: 15 * time.Second, CallLookahead: 15 * time.Minute, PushPerHostRPS: 5000, SMSPerSecond: 1,
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls"},
 		Calsync: Calsync{
 			Horizon: 90 * 24 * time.Hour, Lookback: 24 * time.Hour, MaxVanishShare: 0.5,
 			NoticeWindow: 24 * time.Hour, FullSyncInterval: 24 * time.Hour, HTTPTimeout: 30 * time.Second,
+			GoogleAPIURL: "https://www.googleapis.com/calendar/v3/",
 		},
 	}
 }

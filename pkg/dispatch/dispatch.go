@@ -102,12 +102,22 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	rec := newRecorder(d.opts.Store, d.opts.Owner, d.opts.Log)
 	defer rec.close()
 
-	work := make(chan store.Claim)
+	// A batch's worth of buffer lets the next claim happen while the last
+	// batch is still being sent.
+	work := make(chan store.Claim, d.opts.BatchSize)
 	var workers, inflight sync.WaitGroup
-	var mu sync.Mutex // guards sum
+	var mu sync.Mutex // guards sum and unstarted
+	var unstarted []store.Claim
 	for range d.opts.Concurrency {
 		workers.Go(func() {
 			for c := range work {
+				if ctx.Err() != nil { // stopping: give it back untried
+					mu.Lock()
+					unstarted = append(unstarted, c)
+					mu.Unlock()
+					inflight.Done()
+					continue
+				}
 				r := d.handle(ctx, c)
 				rec.add(r)
 				mu.Lock()
@@ -121,6 +131,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	err := d.claimLoop(ctx, work, &inflight, rec)
 	close(work)
 	workers.Wait()
+	if len(unstarted) > 0 {
+		d.release(unstarted)
+	}
 	if ferr := rec.close(); err == nil {
 		err = ferr
 	}

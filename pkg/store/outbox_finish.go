@@ -41,48 +41,84 @@ type Fallback struct {
 	OccurrenceAt   time.Time
 }
 
-const finishDeliverySQL = `UPDATE deliveries SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), target = COALESCE(?, target),
-provider_ref = COALESCE(?, provider_ref), last_error = ?, sent_at = COALESCE(?, sent_at), lease_owner = NULL, lease_until = NULL,
-updated_at = ? WHERE id = ? AND lease_owner = ? AND state = ?`
+const ownedClaimsSQL = `SELECT id FROM deliveries WHERE lease_owner = ? AND state = ? AND id IN `
+
+const finishDeliveriesSQL = `UPDATE deliveries SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+target = COALESCE(?, target), provider_ref = COALESCE(?, provider_ref), last_error = ?, sent_at = COALESCE(?, sent_at),
+lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id IN `
 
 // Finish records the results of owner's claims in one transaction, with a
 // delivery-log row each. A result whose claim owner no longer holds (its
 // lease expired and another run took it) changes nothing; its id is
-// returned in lost.
+// returned in lost. Results alike (most often: sent to one browser) are
+// written by one statement.
 func (s *Store) Finish(ctx context.Context, owner string, results []Result) (lost []int64, err error) {
 	if len(results) == 0 {
 		return nil, nil
 	}
 	now := s.clock()
+	ids := make([]int64, len(results))
+	for i, r := range results {
+		ids[i] = r.ID
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		lost = lost[:0]
+		args := append([]any{owner, StateSending}, int64Args(ids)...)
+		ownedIDs, err := selectIDs(ctx, tx, ownedClaimsSQL+"("+placeholders(len(ids))+")"+s.forUpdate(), args...)
+		if err != nil {
+			return fmt.Errorf("finish deliveries: %w", err)
+		}
+		owned := make(map[int64]bool, len(ownedIDs))
+		for _, id := range ownedIDs {
+			owned[id] = true
+		}
+		groups := make(map[resultKey][]int64)
+		var order []resultKey
 		for _, r := range results {
-			var sentAt sql.NullTime
-			if r.State == StateSent {
-				sentAt = nullTime(now)
-			}
-			res, err := tx.ExecContext(ctx, finishDeliverySQL, r.State, nullTime(r.NextAttemptAt), nullString(r.Target),
-				nullString(r.ProviderRef), nullString(r.Error), sentAt, now, r.ID, owner, StateSending)
-			if err != nil {
-				return fmt.Errorf("finish delivery #%d: %w", r.ID, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("finish delivery #%d: %w", r.ID, err)
-			}
-			if n == 0 {
+			if !owned[r.ID] {
 				lost = append(lost, r.ID)
 				continue
 			}
+			k := keyOf(r)
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], r.ID)
 			if r.Fallback != nil {
 				if err := s.addFallback(ctx, tx, *r.Fallback, now); err != nil {
 					return err
 				}
 			}
 		}
+		for _, k := range order {
+			var sentAt sql.NullTime
+			if k.state == StateSent {
+				sentAt = nullTime(now)
+			}
+			args := append([]any{k.state, nullTime(k.next), nullString(k.target), nullString(k.providerRef),
+				nullString(k.err), sentAt, now}, int64Args(groups[k])...)
+			if _, err := tx.ExecContext(ctx, finishDeliveriesSQL+"("+placeholders(len(groups[k]))+")", args...); err != nil {
+				return fmt.Errorf("finish deliveries: %w", err)
+			}
+		}
 		return insertAttempts(ctx, tx, results, now)
 	})
 	return lost, err
+}
+
+// resultKey is what one UPDATE of Finish writes.
+type resultKey struct {
+	state                    DeliveryState
+	next                     time.Time
+	target, providerRef, err string
+}
+
+func keyOf(r Result) resultKey {
+	k := resultKey{state: r.State, target: r.Target, providerRef: r.ProviderRef, err: r.Error}
+	if !r.NextAttemptAt.IsZero() {
+		k.next = dbTime(r.NextAttemptAt)
+	}
+	return k
 }
 
 func (s *Store) addFallback(ctx context.Context, tx *sql.Tx, f Fallback, now time.Time) error {

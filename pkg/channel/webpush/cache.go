@@ -123,25 +123,11 @@ func (c *subCache) sweep(now time.Time) {
 	}
 }
 
-// needsTouch reports whether the store should hear of a push s accepted
-// at now: after failures, or when its last success is older than
-// touchEvery. A write per push would cost the dispatcher a database round
-// trip per delivery for nothing.
-func (c *subCache) needsTouch(s *sub, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return s.failures > 0 || now.Sub(s.lastSuccess) >= touchEvery
-}
-
-// touched records that the store knows of the success at now.
-func (c *subCache) touched(s *sub, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s.failures, s.lastSuccess = 0, now
-}
-
-// touchEvery (a write per push would cost the dispatcher a database round
-// trip per delivery for nothing).
+// succeeded records a push s accepted at now and reports whether the
+// store should hear of it: after failures, or when its last success there
+// is older than touchEvery. Of pushes that race, one gets true. A write per
+// push would cost the dispatcher a database round trip per delivery for
+// nothing.
 func (c *subCache) succeeded(s *sub, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -78,10 +78,8 @@ func (c *Channel) push(ctx context.Context, s *sub, m message.Message, payload [
 	var err error
 	switch r.outcome {
 	case sent:
-		if c.cache.needsTouch(s, now) {
-			if err = c.store.MarkPushSuccess(ctx, s.ID, now); err == nil {
-				c.cache.touched(s, now)
-			}
+		if c.cache.succeeded(s, now) { // once per touchEvery, however many pushes race
+			err = c.store.MarkPushSuccess(ctx, s.ID, now)
 		}
 	case gone:
 		c.cache.expire(s)

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	webpushgo "github.com/SherClockHolmes/webpush-go"
+
+	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
+	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+const (
+	concurrency   = 8  // invoke.concurrency, and the bare senders
+	leadsPerEvent = 10 // deliveries per user
+)
+
+type throughputResult struct {
+	invokeRate    float64
+	invokeElapsed time.Duration
+	bareRate      float64
+	peakRSS       int64 // bytes
+}
+
+type subscription struct {
+	Endpoint string `json:"endpoint"`
+	P256dh   string `json:"p256dh"`
+	Auth     string `json:"auth"`
+}
+
+// throughput sends n due Web Push deliveries with "pfsnotify invoke" to
+// the push fake in its own process, then n bare webpush-go sends to the same
+// service with the same concurrency.
+func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) {
+	var r throughputResult
+	private, public, err := webpushgo.GenerateVAPIDKeys()
+	if err != nil {
+		return r, err
+	}
+	users := n / leadsPerEvent
+	subs, certFile, stop, err := b.startPushFake(ctx, users)
+	if err != nil {
+		return r, err
+	}
+	defer stop()
+
+	db, err := b.freshDatabase(ctx, "throughput")
+	if err != nil {
+		return r, err
+	}
+	if err := seedDue(ctx, db, subs, n); err != nil {
+		return r, fmt.Errorf("seed: %w", err)
+	}
+	cmd := b.invokeCmd(ctx, db, "invoke")
+	cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+certFile, "PFSNOTIFY_WEBPUSH_PUBLIC_KEY="+public,
+		"PFSNOTIFY_WEBPUSH_PRIVATE_KEY="+private, "PFSNOTIFY_WEBPUSH_SUBJECT=mailto:bench@example.org",
+		fmt.Sprintf("PFSNOTIFY_INVOKE_CONCURRENCY=%d", concurrency))
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	r.invokeElapsed = time.Since(start)
+	if err != nil {
+		return r, fmt.Errorf("invoke: %v: %s", err, tail(out))
+	}
+	if want := fmt.Sprintf("invoke: sent %d, failed 0", n); !strings.Contains(string(out), want) {
+		return r, fmt.Errorf("invoke printed %q; want %q", tail(out), want)
+	}
+	r.invokeRate = float64(n) / r.invokeElapsed.Seconds()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.peakRSS = ru.Maxrss * 1024 // Linux reports KiB
+	}
+
+	os.Setenv("SSL_CERT_FILE", certFile) // the bare sends trust the fake's certificate too
+	elapsed, err := bareSends(ctx, subs, n, public, private)
+	if err != nil {
+		return r, err
+	}
+	r.bareRate = float64(n) / elapsed.Seconds()
+	return r, nil
+}
+
+// startPushFake runs bench/pushfake with users subscriptions and returns them.
+func (b *bench) startPushFake(ctx context.Context, users int) ([]subscription, string, func(), error) {
+	subsFile, certFile := filepath.Join(b.dir, "subs.jsonl"), filepath.Join(b.dir, "cert.pem")
+	cmd := exec.CommandContext(ctx, b.pushfake, "-addr", "127.0.0.1:0", "-n", fmt.Sprint(users), "-subs", subsFile,
+		"-cert", certFile, "-skip-verify")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", nil, err
+	}
+	stop := func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		stop()
+		return nil, "", nil, fmt.Errorf("pushfake did not start: %q %v", line, err)
+	}
+	data, err := os.ReadFile(subsFile)
+	if err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	var subs []subscription
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var s subscription
+		if err := json.Unmarshal([]byte(l), &s); err != nil {
+			stop()
+			return nil, "", nil, err
+		}
+		subs = append(subs, s)
+	}
+	return subs, certFile, stop, nil
+}
+
+// seedDue adds a user per subscription, each registered for one event with
+// leadsPerEvent push reminders, all due now.
+func seedDue(ctx context.Context, db config.Database, subs []subscription, n int) error {
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := time.Now().Add(3 * time.Hour)
+	leads := make([]time.Duration, leadsPerEvent)
+	for i := range leads {
+		leads[i] = time.Duration(i+1) * time.Minute
+	}
+	for i, sub := range subs {
+		u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("member%05d", i), TimeZone: "Europe/Zurich", Language: "en-GB"})
+		if err != nil {
+			return err
+		}
+		if _, err := s.SavePushSubscription(ctx, store.PushSubscription{UserID: u.ID, Endpoint: sub.Endpoint,
+			P256dh: sub.P256dh, Auth: sub.Auth, UserAgent: "bench"}); err != nil {
+			return err
+		}
+		if _, _, _, err := s.Register(ctx, store.NewRegistration{UserID: u.ID, Title: "Collaboration meeting",
+			StartAt: start, TimeZone: "Europe/Zurich", Channels: []schedule.Channel{schedule.ChannelPush}, Leads: leads,
+			CreatedBy: "bench"}); err != nil {
+			return err
+		}
+	}
+	raw, err := sql.Open(driverName(db), driverDSN(db))
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	res, err := raw.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?`, time.Now().UTC().Add(-time.Minute).Truncate(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	if got, _ := res.RowsAffected(); int(got) != n {
+		return fmt.Errorf("%d deliveries due; want %d", got, n)
+	}
+	return nil
+}
+
+// bareSends sends n pushes with webpush-go alone, concurrency at a time,
+// round-robin over subs, with the HTTP client invoke uses.
+func bareSends(ctx context.Context, subs []subscription, n int, public, private string) (time.Duration, error) {
+	client := webpush.NewHTTPClient(15*time.Second, concurrency)
+	payload := []byte(`{"title":"Collaboration meeting in 10 minutes","body":"Tue 1 Dec 2026 09:00 CET","tag":"r1-1"}`)
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				sub := subs[int(i)%len(subs)]
+				resp, err := webpushgo.SendNotificationWithContext(ctx, payload[:len(payload):len(payload)],
+					&webpushgo.Subscription{Endpoint: sub.Endpoint, Keys: webpushgo.Keys{P256dh: sub.P256dh, Auth: sub.Auth}},
+					&webpushgo.Options{HTTPClient: client, Subscriber: "bench@example.org", VAPIDPublicKey: public,
+						VAPIDPrivateKey: private, TTL: 600, Urgency: webpushgo.UrgencyHigh, Topic: "r1-1"})
+				if err != nil || resp.StatusCode/100 != 2 {
+					failed.Add(1)
+				}
+				if resp != nil {
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return 0, fmt.Errorf("%d bare sends failed", f)
+	}
+	return elapsed, nil
+}
+
+func tail(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 600 {
+		s = "…" + s[len(s)-600:]
+	}
+	return s
+}
