@@ -162,6 +162,10 @@ func TestInvokeExitsNonZeroOnFailure(t *testing.T) {
 	c.ok("user", "add", "bob", "--tz", "UTC")
 	at := time.Now().Add(2 * time.Hour).In(time.UTC).Format("2006-01-02 15:04")
 	c.ok("registration", "add", "--user", "bob", "--at", at, "--tz", "UTC", "--title", "Telecon", "--channel", "call", "--lead", "5m")
+	table, warning, _ := c.run("registration", "list")
+	if !strings.Contains(table, "NOBODY: call: not configured (twilio)") || !strings.Contains(warning, "registrations that reach nobody: 1") {
+		t.Errorf("registration list printed %q and %q; want the registration flagged as reaching nobody", table, warning)
+	}
 	makeDue(t, db)
 	out, errOut, code := c.run("invoke", "-q")
 	if code != 1 || out != "" {

@@ -172,15 +172,17 @@ type registrationJSON struct {
 	Status    string     `json:"status"`
 	NextDueAt *time.Time `json:"next_due_at"`
 	Pending   int        `json:"pending"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
+	// Unreachable says why no channel can reach the person; "" when one can.
+	Unreachable string    `json:"unreachable,omitempty"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
-func toRegistrationJSON(v store.RegistrationView) registrationJSON {
+func (a *app) toRegistrationJSON(v store.RegistrationView) registrationJSON {
 	j := registrationJSON{
 		ID: v.ID, User: v.UserLogin, EventID: v.EventID, RuleID: v.RuleID, Origin: v.Origin, Title: v.Title,
 		Message: v.Message, Start: v.StartAt.UTC(), TimeZone: v.TimeZone, Status: string(v.Status),
-		Pending: v.Pending, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(),
+		Pending: v.Pending, Unreachable: a.unreachable(v), CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(),
 		Channels: strings.Split(schedule.FormatChannels(v.Channels), ","),
 		Leads:    strings.Split(schedule.FormatLeads(v.Leads), ","),
 	}
@@ -212,21 +214,33 @@ func runRegistrationList(ctx context.Context, a *app, opts registrationListOptio
 	if opts.output == "json" {
 		out := make([]registrationJSON, 0, len(regs))
 		for _, r := range regs {
-			out = append(out, toRegistrationJSON(r))
+			out = append(out, a.toRegistrationJSON(r))
 		}
 		return printJSON(a.stdout, out)
 	}
-	t := table{header: []string{"ID", "USER", "TITLE", "START", "CHANNELS", "LEADS", "ORIGIN", "STATUS", "NEXT DUE", "PENDING"}}
+	t := table{header: []string{"ID", "USER", "TITLE", "START", "CHANNELS", "LEADS", "ORIGIN", "STATUS", "NEXT DUE", "PENDING", "REACHES"}}
+	unreachable := 0
 	for _, r := range regs {
 		loc := zoneOrUTC(r.UserTimeZone)
 		next := "-"
 		if !r.NextDueAt.IsZero() {
 			next = schedule.FormatInZone(r.NextDueAt, loc)
 		}
+		reaches := "yes"
+		if why := a.unreachable(r); why != "" && r.Status == store.RegistrationActive {
+			reaches, unreachable = "NOBODY: "+why, unreachable+1
+		}
 		t.add(itoa(r.ID), r.UserLogin, r.Title, schedule.FormatInZone(r.StartAt, loc), schedule.FormatChannels(r.Channels),
-			schedule.FormatLeads(r.Leads), r.Origin, string(r.Status), next, fmt.Sprint(r.Pending))
+			schedule.FormatLeads(r.Leads), r.Origin, string(r.Status), next, fmt.Sprint(r.Pending), reaches)
 	}
-	return t.print(a.stdout)
+	if err := t.print(a.stdout); err != nil {
+		return err
+	}
+	if unreachable > 0 {
+		a.warnf("registrations that reach nobody: %d (no channel of theirs is configured with a target for the person; see REACHES)",
+			unreachable)
+	}
+	return nil
 }
 
 type registrationCancelOptions struct{ ids []int64 }

@@ -67,11 +67,17 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 	if err != nil {
 		return err
 	}
+	subs, err := s.ListPushSubscriptions(ctx, u.ID, false)
+	if err != nil {
+		return err
+	}
+	view := store.RegistrationView{Registration: reg, UserLogin: u.Login, UserTimeZone: u.TimeZone, UserPhone: u.Phone,
+		UserEmail: u.Email, LivePush: len(subs)}
 	if opts.output == "json" {
 		out := struct {
 			registrationJSON
 			Deliveries []deliveryJSON `json:"deliveries"`
-		}{registrationJSON: toRegistrationJSON(store.RegistrationView{Registration: reg, UserLogin: u.Login})}
+		}{registrationJSON: a.toRegistrationJSON(view)}
 		out.Deliveries = make([]deliveryJSON, 0, len(deliveries))
 		for _, d := range deliveries {
 			j := deliveryJSON{ID: d.ID, Kind: string(d.Kind), Channel: string(d.Channel), Lead: schedule.FormatLeads([]time.Duration{d.Lead}),
@@ -87,6 +93,9 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 	loc := userZone(u)
 	a.printf("registration #%d for %s: %q at %s (%s, %s)", reg.ID, u.Login, reg.Title,
 		schedule.FormatInZone(reg.StartAt, loc), reg.Origin, reg.Status)
+	if why := a.unreachable(view); why != "" {
+		a.warnf("registration #%d reaches nobody: %s", reg.ID, why)
+	}
 	t := table{header: []string{"ID", "KIND", "CHANNEL", "LEAD", "DUE", "STATE", "ATTEMPTS", "LAST ERROR"}}
 	for _, d := range deliveries {
 		t.add(itoa(d.ID), string(d.Kind), string(d.Channel), schedule.FormatLeads([]time.Duration{d.Lead}),

@@ -25,11 +25,19 @@ type RegistrationView struct {
 	UserTimeZone string
 	NextDueAt    time.Time // the next pending delivery; zero when none is pending
 	Pending      int       // pending deliveries
+
+	// What the person can be reached at, for telling registrations that
+	// reach nobody.
+	UserPhone string
+	UserEmail string
+	LivePush  int // push subscriptions not expired
 }
 
 const listRegistrationsSQL = `SELECT ` + registrationColumns + `, u.login, u.time_zone,
   (SELECT MIN(d.due_at) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
-  (SELECT COUNT(*) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending')
+  (SELECT COUNT(*) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
+  u.phone, u.email,
+  (SELECT COUNT(*) FROM push_subscriptions p WHERE p.user_id = u.id AND p.expired_at IS NULL)
 FROM registrations r JOIN users u ON u.id = r.user_id`
 
 // ListRegistrations lists registrations by start, then id.
@@ -69,7 +77,8 @@ func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]
 	for rows.Next() {
 		var v RegistrationView
 		var next anyTime
-		if v.Registration, err = scanRegistration(rows, &v.UserLogin, &v.UserTimeZone, &next, &v.Pending); err != nil {
+		if v.Registration, err = scanRegistration(rows, &v.UserLogin, &v.UserTimeZone, &next, &v.Pending,
+			&v.UserPhone, &v.UserEmail, &v.LivePush); err != nil {
 			return nil, fmt.Errorf("list registrations: %w", err)
 		}
 		v.NextDueAt = next.Time
