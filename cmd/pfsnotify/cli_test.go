@@ -151,3 +151,18 @@ func TestAdminWorkflow(t *testing.T) {
 // storetestSQLite and storetestMySQL name a fresh database of each backend.
 func storetestSQLite(t *testing.T) config.Database { return storetest.SQLiteConfig(t) }
 func storetestMySQL(t *testing.T) config.Database  { return storetest.MySQLConfig(t) }
+
+// The README's first command: demo migrates, registers and sends a reminder.
+func TestDemo(t *testing.T) {
+	c := newCLI(t, storetest.SQLiteConfig(t))
+	out := c.ok("demo", "--in", "2m")
+	for _, want := range []string{"added user demo", "registered demo", `channel=log kind=reminder user=demo title="pfsnotify demo meeting`,
+		"invoke: sent 1, failed 0, retrying 0, skipped 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo printed %q; want %q in it", out, want)
+		}
+	}
+	if _, errOut, code := c.run("demo", "--in", "1m"); code != 2 || !strings.Contains(errOut, "too soon") {
+		t.Errorf("demo --in 1m: exit %d, %q; want 2 and too soon", code, errOut)
+	}
+}
