@@ -1,0 +1,167 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestObserveLogsRoutesNotPaths(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, "test")
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /voice/{token}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	h := Observe(log, m, mux)
+
+	tests := []struct {
+		method, path string
+		wantRoute    string
+		wantCode     int
+	}{
+		{"POST", "/voice/s3cret-token", "POST /voice/{token}", http.StatusAccepted},
+		{"GET", "/nowhere?key=s3cret-key", "unmatched", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+		if w.Code != tt.wantCode {
+			t.Errorf("%s %s: got %d; want %d", tt.method, tt.path, w.Code, tt.wantCode)
+		}
+		if got := counted(t, reg, tt.wantRoute, strconv.Itoa(tt.wantCode)); got != 1 {
+			t.Errorf("%s %s: got %v requests counted for route %q; want 1", tt.method, tt.path, got, tt.wantRoute)
+		}
+	}
+	if strings.Contains(logs.String(), "s3cret") {
+		t.Errorf("the log holds a secret from a URL: %s", logs.String())
+	}
+	if !strings.Contains(logs.String(), `route="POST /voice/{token}"`) {
+		t.Errorf("the log lacks the route: %s", logs.String())
+	}
+}
+
+// counted reads pfsnotify_test_http_requests_total{route, code} from reg.
+func counted(t *testing.T, reg *prometheus.Registry, route, code string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "pfsnotify_test_http_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["route"] == route && labels["code"] == code {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+func TestLimitBody(t *testing.T) {
+	h := LimitBody(10, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "too big", http.StatusRequestEntityTooLarge)
+				return
+			}
+		}
+	}))
+	for _, tt := range []struct {
+		body string
+		want int
+	}{{"short", 200}, {"much longer than ten bytes", 413}} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader(tt.body)))
+		if w.Code != tt.want {
+			t.Errorf("body %q: got %d; want %d", tt.body, w.Code, tt.want)
+		}
+	}
+}
+
+type fakeDB struct{ err error }
+
+func (f fakeDB) CheckSchema(context.Context) error { return f.err }
+
+func TestHealth(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	for _, tt := range []struct {
+		db       fakeDB
+		wantCode int
+		wantBody string
+	}{
+		{fakeDB{}, 200, `{"status":"ok"}`},
+		{fakeDB{errors.New("connect to mysql at db:3306: refused")}, 503, `{"status":"unavailable"}`},
+	} {
+		w := httptest.NewRecorder()
+		Health(tt.db, log).ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+		if w.Code != tt.wantCode || strings.TrimSpace(w.Body.String()) != tt.wantBody {
+			t.Errorf("got %d %q; want %d %q", w.Code, w.Body.String(), tt.wantCode, tt.wantBody)
+		}
+	}
+	if !strings.Contains(logs.String(), "refused") {
+		t.Errorf("the cause is not logged: %s", logs.String())
+	}
+}
+
+// Run serves until its context ends, and lets a request under way finish.
+func TestRunShutsDownGracefully(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Addr: "127.0.0.1:0", Handler: handler, Log: slog.New(slog.DiscardHandler),
+			Ready: func(a net.Addr) { addrc <- a }})
+	}()
+	addr := <-addrc
+	respc := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr.String() + "/")
+		if err != nil {
+			respc <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		respc <- string(b)
+	}()
+	<-started
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if got := <-respc; got != "finished" {
+		t.Errorf("the request under way got %q; want it to finish", got)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if _, err := http.Get("http://" + addr.String() + "/"); err == nil {
+		t.Errorf("the server still answers after shutdown")
+	}
+}
