@@ -143,10 +143,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 }
 
 // claimLoop claims batches and hands them to the workers until a claim
-// comes back empty twice: once while sends were under way, once after
-// every result was recorded (a fallback may have made something due).
+// comes back empty: then, if anything was sent, it waits for every result
+// to be recorded and claims once more (a fallback may have made something
+// due), and stops when that claim is empty too.
 func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight *sync.WaitGroup, rec *recorder) error {
-	emptyOnce := false
+	emptyOnce, claimedAny := false, false
 	for ctx.Err() == nil {
 		claims, err := d.opts.Store.ClaimDue(ctx, d.opts.Owner, d.opts.Lease, d.opts.BatchSize)
 		if err != nil {
@@ -156,7 +157,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 			return fmt.Errorf("claim: %w", err)
 		}
 		if len(claims) == 0 {
-			if emptyOnce {
+			if emptyOnce || !claimedAny {
 				return nil
 			}
 			emptyOnce = true
@@ -166,7 +167,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 			}
 			continue
 		}
-		emptyOnce = false
+		emptyOnce, claimedAny = false, true
 		for i, c := range claims {
 			inflight.Add(1)
 			select {
