@@ -79,6 +79,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRegistrationCmd(a),
 		newRuleCmd(a),
 		newCalendarCmd(a),
+		newCalendarSyncCmd(a),
 		newDemoCmd(a),
 		newVapidCmd(a),
 		newInvokeCmd(a),

@@ -20,6 +20,7 @@ regular expression (RE2 syntax; add (?i) to ignore case). calendar-sync
 applies the rules to the events it brings in.`,
 	}
 	cmd.AddCommand(newRuleAddCmd(a), newRuleListCmd(a), newRuleActiveCmd(a, false), newRuleActiveCmd(a, true), newRuleRemoveCmd(a))
+	cmd.AddCommand(newRuleTestCmd(a), newRuleNoticesCmd(a))
 	return cmd
 }
 
@@ -82,6 +83,7 @@ func runRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 	}
 	a.printf("added rule #%d for %s: events matching %q in %s, %s, %s before", r.ID, u.Login, r.Pattern, where,
 		schedule.FormatChannels(r.Channels), schedule.FormatLeads(r.Leads))
+	applyNewRule(ctx, a, s, r, u.Login)
 	return nil
 }
 

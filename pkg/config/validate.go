@@ -260,6 +260,9 @@ func (p *problems) calsync(c Calsync) {
 	if c.HTTPTimeout <= 0 || c.HTTPTimeout > 10*time.Minute {
 		p.add("calsync.http_timeout", `%s is out of range (use more than 0 and at most 10m, e.g. "30s")`, c.HTTPTimeout)
 	}
+	if u, err := url.Parse(c.GoogleAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		p.add("calsync.google_api_url", `%q is not an absolute http(s) URL without a password (use "https://www.googleapis.com/calendar/v3/")`, c.GoogleAPIURL)
+	}
 }
 
 func oneOf(s string, allowed ...string) bool { return slices.Contains(allowed, s) }

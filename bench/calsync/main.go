@@ -1,0 +1,360 @@
+// Command calsync-bench times calendar-sync on a large calendar: 5,000
+// upcoming occurrences (250 series of 20), 500 rules over 200 members, on
+// a fresh database (MariaDB by default). It reports the first full sync, an
+// incremental sync with no change, and one with 50 changes, for a Google
+// calendar (the fake API of calsynctest, with sync tokens) and for an ICS
+// feed (a conditional GET answered 304, a full re-read of an unchanged
+// feed, and a feed with 50 changes).
+//
+//	go run ./bench/calsync -dsn 'root@tcp(127.0.0.1:3306)/'
+//	go run ./bench/calsync -driver sqlite
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	calendar "google.golang.org/api/calendar/v3"
+	"google.golang.org/api/option"
+
+	"github.com/pfsnotify/pfsnotify/pkg/calsync"
+	"github.com/pfsnotify/pfsnotify/pkg/calsync/calsynctest"
+	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+const (
+	series      = 250
+	perSeries   = 20
+	members     = 200
+	rules       = 500
+	changes     = 50
+	seriesEvery = 4 * 24 * time.Hour // 20 occurrences 4 days apart: 80 days, within the 90-day horizon
+)
+
+var topics = []string{"Weekly telecon", "Detector review", "Computing meeting", "Physics coordination", "Trigger meeting",
+	"Run coordination", "Analysis forum", "Software tutorial", "Publication board", "Collaboration board",
+	"Tracker upgrade", "Calorimeter meeting", "Muon system", "Data quality", "Simulation meeting",
+	"Outreach meeting", "Speakers committee", "Machine learning forum", "Beam instrumentation", "Safety briefing",
+	"Operations meeting", "Luminosity meeting", "Alignment meeting", "Top physics", "Higgs physics"}
+
+func main() {
+	driver := flag.String("driver", "mysql", "mysql or sqlite")
+	dsn := flag.String("dsn", envOr("PFSNOTIFY_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"), "MySQL DSN of a server where databases may be created")
+	runs := flag.Int("runs", 5, "how many times to time each no-change sync (the median is shown)")
+	flag.Parse()
+	ctx := context.Background()
+	fmt.Printf("calendar-sync benchmark: %d occurrences (%d series x %d), %d rules over %d members, %s\n",
+		series*perSeries, series, perSeries, rules, members, *driver)
+	fmt.Println("changed: events new, moved, cancelled or renamed; regs+: registrations made; regs~: registrations")
+	fmt.Println("cancelled as unmatched or whose reminders followed their event; reminders: reminders planned")
+	fmt.Printf("%-48s %10s %7s %7s %7s %7s %9s\n", "scenario", "time", "fetched", "changed", "regs+", "regs~", "reminders")
+	for _, kind := range []string{"google", "ics"} {
+		if err := bench(ctx, kind, *driver, *dsn, *runs); err != nil {
+			fmt.Fprintln(os.Stderr, "calsync-bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// openDB makes a fresh database and returns it with its cleanup.
+func openDB(ctx context.Context, driver, dsn string) (*store.Store, func(), error) {
+	if driver == "sqlite" {
+		dir, err := os.MkdirTemp("", "calsync-bench")
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := store.Open(ctx, config.Database{Driver: "sqlite", DSN: filepath.Join(dir, "bench.db"), MaxOpenConns: 4, ConnMaxLifetime: time.Hour})
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
+	}
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	admin, err := sql.Open("mysql", mc.FormatDSN())
+	if err != nil {
+		return nil, nil, err
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	name := "pfsbench_calsync_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
+		admin.Close()
+		return nil, nil, err
+	}
+	mc.DBName = name
+	s, err := store.Open(ctx, config.Database{Driver: "mysql", DSN: mc.FormatDSN(), MaxOpenConns: 8, ConnMaxLifetime: time.Hour})
+	if err != nil {
+		admin.Close()
+		return nil, nil, err
+	}
+	return s, func() {
+		s.Close()
+		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
+		admin.Close()
+	}, nil
+}
+
+// seed adds the members and their rules: 300 rules name one series, 150 a
+// topic (2 series), 50 match nothing; each reminds by push and call, half
+// of them 10 minutes and 1 hour before, the others 10 minutes before.
+func seed(ctx context.Context, s *store.Store) error {
+	var users []store.User
+	for i := range members {
+		u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("member%03d", i), TimeZone: "Europe/Zurich", Language: "en-US"})
+		if err != nil {
+			return err
+		}
+		users = append(users, u)
+	}
+	for i := range rules {
+		var pattern string
+		switch {
+		case i < 300:
+			n := (i * 7) % series
+			pattern = fmt.Sprintf("^%s #%03d$", topics[n%len(topics)], n)
+		case i < 450:
+			// A topic and a tens digit: two of its ten series.
+			t, d := (i-300)%len(topics), (i-300)/len(topics)%5
+			pattern = fmt.Sprintf("(?i)%s #%d[0-9]%d$", strings.ToLower(topics[t]), d, t%10)
+		default:
+			pattern = fmt.Sprintf("(?i)cancelled forever %d", i)
+		}
+		leads := []time.Duration{10 * time.Minute}
+		if i%2 == 0 {
+			leads = append(leads, time.Hour)
+		}
+		if _, err := s.CreateRule(ctx, store.Rule{UserID: users[i%members].ID, Pattern: pattern,
+			Channels: []schedule.Channel{schedule.ChannelPush, schedule.ChannelCall}, Leads: leads}); err != nil {
+			return fmt.Errorf("rule %q: %w", pattern, err)
+		}
+	}
+	return nil
+}
+
+func title(n int) string { return fmt.Sprintf("%s #%03d", topics[n%len(topics)], n) }
+
+// firstStart is when series n starts: from a day ahead, spread over the day.
+func firstStart(now time.Time, n int) time.Time {
+	return now.Truncate(time.Hour).Add(24*time.Hour + time.Duration(n%48)*30*time.Minute + time.Duration(n/48)*time.Hour*24/7)
+}
+
+// printRow writes one scenario: its time, and what the sync did.
+func printRow(name string, took time.Duration, r calsync.Report) {
+	fmt.Printf("%-48s %9.3fs %7d %7d %7d %7d %9d\n", name, took.Seconds(), r.Fetched,
+		r.New+r.Moved+r.Cancelled+r.Restored+r.Retitled+r.Edited, r.Created, r.Unmatched+r.Followed, r.Reminders)
+}
+
+func bench(ctx context.Context, kind, driver, dsn string, runs int) error {
+	s, cleanup, err := openDB(ctx, driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seed(ctx, s); err != nil {
+		return err
+	}
+	now := time.Now()
+	var src calsync.Source
+	var cal store.Calendar
+	var change func(round int) // makes 50 changes
+	switch kind {
+	case "google":
+		fake := calsynctest.NewGoogleServer()
+		defer fake.Close()
+		fake.PageSize = 2500
+		const id = "c_bench@group.calendar.google.com"
+		for n := range series {
+			var evs []*calendar.Event
+			for k := range perSeries {
+				at := firstStart(now, n).Add(time.Duration(k) * seriesEvery)
+				evs = append(evs, calsynctest.Occurrence(fmt.Sprintf("s%03d", n), title(n), at, at, time.Hour, "Europe/Zurich"))
+			}
+			fake.Put(id, evs...)
+		}
+		svc, err := calendar.NewService(ctx, option.WithEndpoint(fake.BaseURL()), option.WithoutAuthentication(),
+			option.WithHTTPClient(&http.Client{Timeout: time.Minute}))
+		if err != nil {
+			return err
+		}
+		src = &calsync.Google{Service: svc}
+		if cal, err = s.CreateCalendar(ctx, store.Calendar{Name: "google", Kind: store.CalendarGoogle, Source: id, TimeZone: "Europe/Zurich"}); err != nil {
+			return err
+		}
+		change = func(round int) {
+			// 25 moves, 15 deletions, 10 renames, each of another series.
+			for i := range changes {
+				n := (i*5 + round*3) % series
+				k := 3 + round
+				orig := firstStart(now, n).Add(time.Duration(k) * seriesEvery)
+				sid := fmt.Sprintf("s%03d", n)
+				switch {
+				case i < 25:
+					fake.Put(id, calsynctest.Occurrence(sid, title(n), orig, orig.Add(2*time.Hour), time.Hour, "Europe/Zurich"))
+				case i < 40:
+					fake.Delete(id, calsynctest.Occurrence(sid, title(n), orig, orig, time.Hour, "Europe/Zurich").Id)
+				default:
+					fake.Put(id, calsynctest.Occurrence(sid, title(n)+" (renamed)", orig, orig, time.Hour, "Europe/Zurich"))
+				}
+			}
+		}
+	case "ics":
+		feed := &icsServer{}
+		feed.render(now, nil)
+		srv := httptest.NewServer(feed)
+		defer srv.Close()
+		src = &calsync.ICS{Client: &http.Client{Timeout: time.Minute}}
+		if cal, err = s.CreateCalendar(ctx, store.Calendar{Name: "indico", Kind: store.CalendarICS, Source: srv.URL + "/events.ics", TimeZone: "Europe/Zurich"}); err != nil {
+			return err
+		}
+		change = func(round int) {
+			edits := map[int]string{}
+			for i := range changes {
+				n := (i*5 + round*3) % series
+				switch {
+				case i < 25:
+					edits[n] = "move"
+				case i < 40:
+					edits[n] = "exdate"
+				default:
+					edits[n] = "rename"
+				}
+			}
+			feed.render(now, edits)
+		}
+	}
+	syncer := &calsync.Syncer{
+		Store: s,
+		Options: calsync.Options{Horizon: 90 * 24 * time.Hour, Lookback: 24 * time.Hour, MaxVanishShare: 0.5,
+			NoticeWindow: 24 * time.Hour, FullSyncInterval: 24 * time.Hour},
+		SourceFor: func(context.Context, store.Calendar) (calsync.Source, error) { return src, nil },
+	}
+	timed := func(name string, run calsync.RunOptions) (calsync.Report, error) {
+		rep := syncer.Sync(ctx, cal, run)
+		if rep.Err != nil {
+			return rep, fmt.Errorf("%s: %w", name, rep.Err)
+		}
+		return rep, nil
+	}
+	rep, err := timed("first sync", calsync.RunOptions{})
+	if err != nil {
+		return err
+	}
+	printRow(kind+": first full sync", rep.Elapsed, rep)
+	median := func(name string, run calsync.RunOptions) error {
+		var took []time.Duration
+		var last calsync.Report
+		for range runs {
+			r, err := timed(name, run)
+			if err != nil {
+				return err
+			}
+			if r.New+r.Moved+r.Cancelled+r.Retitled+r.Created+r.Unmatched != 0 {
+				return fmt.Errorf("%s changed something: %s", name, r)
+			}
+			took = append(took, r.Elapsed)
+			last = r
+		}
+		slices.Sort(took)
+		printRow(fmt.Sprintf("%s: %s, median of %d", kind, name, runs), took[len(took)/2], last)
+		return nil
+	}
+	if kind == "google" {
+		if err := median("incremental, no change", calsync.RunOptions{}); err != nil {
+			return err
+		}
+	} else {
+		if err := median("incremental, no change (304)", calsync.RunOptions{}); err != nil {
+			return err
+		}
+		if err := median("full re-read, no change (200)", calsync.RunOptions{Full: true}); err != nil {
+			return err
+		}
+	}
+	change(0)
+	rep, err = timed("50 changes", calsync.RunOptions{})
+	if err != nil {
+		return err
+	}
+	printRow(kind+": incremental, 50 changes", rep.Elapsed, rep)
+	fmt.Printf("  (%s)\n", rep)
+	return nil
+}
+
+// icsServer serves the benchmark's feed with an ETag.
+type icsServer struct {
+	mu   sync.Mutex
+	body []byte
+	etag string
+}
+
+// render writes the feed: each series an RRULE of 20 occurrences, 4 days
+// apart; edits move (an override 2 hours later), exclude (EXDATE) or
+// rename the 4th occurrence of some.
+func (f *icsServer) render(now time.Time, edits map[int]string) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//pfsnotify//bench//EN\r\n")
+	for n := range series {
+		start := firstStart(now, n).UTC()
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:series-%03d@bench.example.org\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:%s\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;INTERVAL=4;COUNT=%d\r\nSUMMARY:%s\r\n",
+			n, start.Format("20060102T150405Z"), perSeries, title(n))
+		fourth := start.Add(3 * seriesEvery)
+		if edits[n] == "exdate" {
+			fmt.Fprintf(&b, "EXDATE:%s\r\n", fourth.Format("20060102T150405Z"))
+		}
+		b.WriteString("END:VEVENT\r\n")
+		switch edits[n] {
+		case "move", "rename":
+			at, name := fourth.Add(2*time.Hour), title(n)
+			if edits[n] == "rename" {
+				at, name = fourth, name+" (renamed)"
+			}
+			fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:series-%03d@bench.example.org\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:%s\r\nDTSTART:%s\r\nDURATION:PT1H\r\nSUMMARY:%s\r\nEND:VEVENT\r\n",
+				n, fourth.Format("20060102T150405Z"), at.Format("20060102T150405Z"), name)
+		}
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.body = []byte(b.String())
+	f.etag = fmt.Sprintf(`"%d-%d"`, len(f.body), len(edits))
+}
+
+func (f *icsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	body, etag := f.body, f.etag
+	f.mu.Unlock()
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Write(body)
+}

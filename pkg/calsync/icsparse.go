@@ -1,0 +1,577 @@
+package calsync
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// feedOptions say how to read an iCalendar feed.
+type feedOptions struct {
+	// From and To bound the window: occurrences that start, or were meant
+	// to start (RECURRENCE-ID), in [From, To). A single (not recurring)
+	// event counts from From on, however far ahead, so that one moved
+	// beyond the window is seen as moved, not gone.
+	From, To time.Time
+	// Zone is the calendar's: the zone of floating times and all-day events.
+	Zone *time.Location
+}
+
+// maxIterations bounds the recurrences walked for one series: a rule that
+// would need more (FREQ=SECONDLY since 1970) is refused.
+const maxIterations = 1_000_000
+
+// ParseError is a feed that cannot be read: it changes nothing.
+type ParseError struct {
+	Problem string
+}
+
+func (e *ParseError) Error() string { return e.Problem }
+
+func parseErrorf(format string, args ...any) error {
+	return &ParseError{Problem: fmt.Sprintf(format, args...)}
+}
+
+// parseFeed reads an iCalendar feed and returns its events in the window,
+// one per occurrence: RRULE, RDATE and EXDATE are expanded, RECURRENCE-ID
+// overrides replace the occurrences they name, STATUS:CANCELLED cancels
+// an event or one occurrence. Every problem is an error: a feed read in
+// part is never used.
+func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	n, err := checkStructure(data)
+	if err != nil {
+		return nil, err
+	}
+	dec := ical.NewDecoder(bytes.NewReader(data))
+	vtimezones := make(map[string]*ical.Component)
+	var components []*ical.Component
+	for range n {
+		cal, err := dec.Decode()
+		if err != nil {
+			return nil, parseErrorf("not a valid iCalendar feed: %v", err)
+		}
+		for _, c := range cal.Children {
+			switch c.Name {
+			case ical.CompTimezone:
+				if tzid := c.Props.Get(ical.PropTimezoneID); tzid != nil {
+					vtimezones[tzid.Value] = c
+				}
+			case ical.CompEvent:
+				components = append(components, c)
+			}
+		}
+	}
+	p := &feedParser{opts: opts, zones: newZoneResolver(vtimezones, opts.To.AddDate(1, 0, 0)), calZone: ianaZone{opts.Zone}}
+	return p.events(components)
+}
+
+// checkStructure checks that every BEGIN has its END and that the data is
+// one or more whole VCALENDARs: a feed cut short in transfer is refused
+// rather than read as one whose last events are gone. It returns how many
+// VCALENDARs there are.
+func checkStructure(data []byte) (int, error) {
+	var stack []string
+	calendars := 0
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		text := strings.TrimRight(string(line), "\r")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		upper := strings.ToUpper(text)
+		switch {
+		case len(stack) == 0 && upper != "BEGIN:VCALENDAR":
+			if calendars == 0 {
+				return 0, parseErrorf("not an iCalendar feed: it starts with %q, not BEGIN:VCALENDAR", shorten(text, 40))
+			}
+			return 0, parseErrorf("line %d: %q after the end of the calendar", i+1, shorten(text, 40))
+		case strings.HasPrefix(upper, "BEGIN:"):
+			stack = append(stack, strings.TrimSpace(upper[len("BEGIN:"):]))
+		case strings.HasPrefix(upper, "END:"):
+			name := strings.TrimSpace(upper[len("END:"):])
+			if len(stack) == 0 || stack[len(stack)-1] != name {
+				return 0, parseErrorf("line %d: END:%s does not close the open component", i+1, name)
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				calendars++
+			}
+		}
+	}
+	if len(stack) > 0 {
+		return 0, parseErrorf("the feed ends inside %s: it is truncated", stack[len(stack)-1])
+	}
+	if calendars == 0 {
+		return 0, parseErrorf("the feed is empty: no BEGIN:VCALENDAR")
+	}
+	return calendars, nil
+}
+
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// timeValue is one DATE or DATE-TIME value of a property.
+type timeValue struct {
+	wall time.Time // the wall clock as a UTC time; for a UTC value, the instant
+	date bool      // a DATE: wall is its midnight
+	utc  bool      // ends in Z
+	zone zone      // the zone of a TZID; nil when floating, UTC or a date
+}
+
+// vevent is what pfsnotify reads of one VEVENT.
+type vevent struct {
+	uid        string
+	recurrence *timeValue // RECURRENCE-ID: this VEVENT overrides one occurrence
+	start      timeValue
+	end        *timeValue
+	duration   *time.Duration
+	rrule      string
+	rdates     []timeValue
+	exdates    []timeValue
+	title      string
+	desc       string
+	location   string
+	url        string
+	cancelled  bool
+	sequence   int
+	modified   time.Time
+}
+
+type feedParser struct {
+	opts    feedOptions
+	zones   *zoneResolver
+	calZone ianaZone
+}
+
+func (p *feedParser) events(components []*ical.Component) ([]store.Event, error) {
+	type series struct {
+		master    *vevent
+		overrides map[time.Time]*vevent // by the instant of RECURRENCE-ID
+	}
+	byUID := make(map[string]*series)
+	var order []string
+	for _, c := range components {
+		v, err := p.vevent(c)
+		if err != nil {
+			return nil, err
+		}
+		s := byUID[v.uid]
+		if s == nil {
+			s = &series{overrides: make(map[time.Time]*vevent)}
+			byUID[v.uid] = s
+			order = append(order, v.uid)
+		}
+		if v.recurrence == nil {
+			if s.master == nil || newer(v, s.master) {
+				s.master = v
+			}
+			continue
+		}
+		at := p.instant(*v.recurrence)
+		if old := s.overrides[at]; old == nil || newer(v, old) {
+			s.overrides[at] = v
+		}
+	}
+	var out []store.Event
+	for _, uid := range order {
+		s := byUID[uid]
+		used := make(map[time.Time]bool)
+		if s.master != nil {
+			occ, err := p.expand(s.master, s.overrides, used)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, occ...)
+		}
+		// Overrides of no occurrence of the master (or without a master).
+		var rest []time.Time
+		for at := range s.overrides {
+			if !used[at] {
+				rest = append(rest, at)
+			}
+		}
+		sort.Slice(rest, func(i, j int) bool { return rest[i].Before(rest[j]) })
+		for _, at := range rest {
+			o := s.overrides[at]
+			ev := p.event(o, p.occurrenceID(uid, at, o.recurrence.date), o.start, nil)
+			if p.inWindow(at) || p.inWindow(ev.StartAt) {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out, nil
+}
+
+// newer reports whether a replaces b among two VEVENTs for the same
+// occurrence: the higher SEQUENCE, then the later LAST-MODIFIED, then the
+// later in the feed.
+func newer(a, b *vevent) bool {
+	if a.sequence != b.sequence {
+		return a.sequence > b.sequence
+	}
+	return !a.modified.Before(b.modified)
+}
+
+func (p *feedParser) inWindow(t time.Time) bool {
+	return !t.Before(p.opts.From) && t.Before(p.opts.To)
+}
+
+// vevent reads the properties pfsnotify uses.
+func (p *feedParser) vevent(c *ical.Component) (*vevent, error) {
+	v := &vevent{
+		title:    propText(c, ical.PropSummary),
+		desc:     propText(c, ical.PropDescription),
+		location: propText(c, ical.PropLocation),
+		url:      strings.TrimSpace(propValue(c, ical.PropURL)),
+	}
+	v.uid = strings.TrimSpace(propValue(c, ical.PropUID))
+	if v.uid == "" {
+		// RFC 5545 wants a UID; feeds without one get an id from what
+		// identifies the event best.
+		sum := sha256.Sum256([]byte(propValue(c, ical.PropDateTimeStart) + "\x00" + propValue(c, ical.PropSummary)))
+		v.uid = "nouid-" + hex.EncodeToString(sum[:10])
+	}
+	what := fmt.Sprintf("event %q", v.uid)
+	if v.title != "" {
+		what = fmt.Sprintf("event %q (%s)", v.uid, shorten(cleanTitle(v.title), 60))
+	}
+	start := c.Props.Get(ical.PropDateTimeStart)
+	if start == nil {
+		return nil, parseErrorf("%s has no DTSTART", what)
+	}
+	starts, err := p.timeValues(start)
+	if err != nil || len(starts) != 1 {
+		return nil, parseErrorf("%s: DTSTART %q: %v", what, start.Value, errOrMany(err))
+	}
+	v.start = starts[0]
+	if end := c.Props.Get(ical.PropDateTimeEnd); end != nil {
+		ends, err := p.timeValues(end)
+		if err != nil || len(ends) != 1 {
+			return nil, parseErrorf("%s: DTEND %q: %v", what, end.Value, errOrMany(err))
+		}
+		v.end = &ends[0]
+		if p.instant(*v.end).Before(p.instant(v.start)) {
+			return nil, parseErrorf("%s: DTEND %s is before DTSTART %s", what, end.Value, start.Value)
+		}
+	} else if dur := c.Props.Get(ical.PropDuration); dur != nil {
+		d, err := dur.Duration()
+		if err != nil || d < 0 {
+			return nil, parseErrorf("%s: DURATION %q is not a duration", what, dur.Value)
+		}
+		v.duration = &d
+	}
+	if rid := c.Props.Get(ical.PropRecurrenceID); rid != nil {
+		rids, err := p.timeValues(rid)
+		if err != nil || len(rids) != 1 {
+			return nil, parseErrorf("%s: RECURRENCE-ID %q: %v", what, rid.Value, errOrMany(err))
+		}
+		v.recurrence = &rids[0]
+	}
+	if rr := c.Props.Get(ical.PropRecurrenceRule); rr != nil {
+		v.rrule = strings.TrimSpace(rr.Value)
+		if _, err := rrule.StrToROption(v.rrule); err != nil {
+			return nil, parseErrorf("%s: RRULE %q: %v", what, v.rrule, err)
+		}
+	}
+	for _, prop := range c.Props.Values(ical.PropRecurrenceDates) {
+		tvs, err := p.timeValues(&prop)
+		if err != nil {
+			return nil, parseErrorf("%s: RDATE %q: %v", what, prop.Value, err)
+		}
+		v.rdates = append(v.rdates, tvs...)
+	}
+	for _, prop := range c.Props.Values(ical.PropExceptionDates) {
+		tvs, err := p.timeValues(&prop)
+		if err != nil {
+			return nil, parseErrorf("%s: EXDATE %q: %v", what, prop.Value, err)
+		}
+		v.exdates = append(v.exdates, tvs...)
+	}
+	switch status := strings.ToUpper(strings.TrimSpace(propValue(c, ical.PropStatus))); status {
+	case "", "CONFIRMED", "TENTATIVE":
+	case "CANCELLED":
+		v.cancelled = true
+	default:
+		return nil, parseErrorf("%s: STATUS %q is not TENTATIVE, CONFIRMED or CANCELLED", what, status)
+	}
+	if seq := strings.TrimSpace(propValue(c, ical.PropSequence)); seq != "" {
+		if v.sequence, err = strconv.Atoi(seq); err != nil {
+			return nil, parseErrorf("%s: SEQUENCE %q is not a number", what, seq)
+		}
+	}
+	if lm := c.Props.Get(ical.PropLastModified); lm != nil {
+		if tvs, err := p.timeValues(lm); err == nil && len(tvs) == 1 {
+			v.modified = p.instant(tvs[0])
+		}
+	}
+	return v, nil
+}
+
+func errOrMany(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("one value wanted")
+}
+
+// propValue is the raw value of c's property name, or "".
+func propValue(c *ical.Component, name string) string {
+	if p := c.Props.Get(name); p != nil {
+		return p.Value
+	}
+	return ""
+}
+
+// timeValues reads the DATE or DATE-TIME values of a property: a list for
+// RDATE and EXDATE; the start of each PERIOD.
+func (p *feedParser) timeValues(prop *ical.Prop) ([]timeValue, error) {
+	kind := strings.ToUpper(prop.Params.Get("VALUE"))
+	var out []timeValue
+	for _, raw := range strings.Split(prop.Value, ",") {
+		v := strings.TrimSpace(raw)
+		if kind == "PERIOD" {
+			v, _, _ = strings.Cut(v, "/")
+		}
+		switch {
+		case kind == "DATE" || kind == "" && len(v) == len("20060102"):
+			d, err := time.Parse("20060102", v)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a date like 20261201", v)
+			}
+			out = append(out, timeValue{wall: d, date: true})
+		case strings.HasSuffix(v, "Z"):
+			t, err := time.Parse("20060102T150405Z", v)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a date-time like 20261201T090000Z", v)
+			}
+			out = append(out, timeValue{wall: t, utc: true})
+		default:
+			t, err := time.Parse("20060102T150405", v)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a date-time like 20261201T090000", v)
+			}
+			tv := timeValue{wall: t}
+			if tzid := prop.Params.Get(ical.PropTimezoneID); tzid != "" {
+				z, err := p.zones.resolve(tzid)
+				if err != nil {
+					return nil, err
+				}
+				tv.zone = z
+			}
+			out = append(out, tv)
+		}
+	}
+	return out, nil
+}
+
+// zoneOf is the zone of a date-time value (the calendar's when floating).
+func (p *feedParser) zoneOf(tv timeValue) zone {
+	switch {
+	case tv.utc:
+		return ianaZone{time.UTC}
+	case tv.zone != nil:
+		return tv.zone
+	}
+	return p.calZone
+}
+
+// instant is when tv is: a date at the start of its day in the calendar's zone.
+func (p *feedParser) instant(tv timeValue) time.Time {
+	if tv.date {
+		t, err := schedule.StartOfDay(tv.wall.Format(time.DateOnly), p.opts.Zone)
+		if err != nil { // a day the clocks skip entirely: its wall midnight, read as RFC 5545 says
+			return instantOf(tv.wall, p.calZone)
+		}
+		return t
+	}
+	if tv.utc {
+		return tv.wall
+	}
+	return instantOf(tv.wall, p.zoneOf(tv))
+}
+
+// occurrenceID is the external id of an occurrence of a series: the UID
+// and the original start, as a date for all-day series, in UTC otherwise
+// (the form of RECURRENCE-ID and of Google's instance ids).
+func (p *feedParser) occurrenceID(uid string, original time.Time, date bool) string {
+	if date {
+		return eventID(uid) + "/" + original.In(p.opts.Zone).Format("20060102")
+	}
+	return eventID(uid) + "/" + original.UTC().Format("20060102T150405Z")
+}
+
+// eventID is a UID short enough to be an external id (512 characters).
+func eventID(uid string) string {
+	if len(uid) <= 400 {
+		return uid
+	}
+	sum := sha256.Sum256([]byte(uid))
+	return "sha256-" + hex.EncodeToString(sum[:])
+}
+
+// expand returns the occurrences of master in the window, each replaced by
+// its override if it has one (marked in used).
+func (p *feedParser) expand(m *vevent, overrides map[time.Time]*vevent, used map[time.Time]bool) ([]store.Event, error) {
+	first := p.instant(m.start)
+	if m.rrule == "" && len(m.rdates) == 0 {
+		ev := p.event(m, eventID(m.uid), m.start, nil)
+		if o := overrides[first]; o != nil {
+			used[first] = true
+			ev = p.event(o, eventID(m.uid), o.start, nil)
+		}
+		if ev.StartAt.Before(p.opts.From) {
+			return nil, nil
+		}
+		return []store.Event{ev}, nil
+	}
+	starts, err := p.recurrences(m)
+	if err != nil {
+		return nil, err
+	}
+	excluded := make(map[time.Time]bool, len(m.exdates))
+	for _, ex := range m.exdates {
+		excluded[p.instant(ex)] = true
+	}
+	var out []store.Event
+	for _, at := range starts {
+		if excluded[at] {
+			continue
+		}
+		id := p.occurrenceID(m.uid, at, m.start.date)
+		if o := overrides[at]; o != nil {
+			used[at] = true
+			ev := p.event(o, id, o.start, nil)
+			if p.inWindow(at) || p.inWindow(ev.StartAt) {
+				out = append(out, ev)
+			}
+			continue
+		}
+		if !p.inWindow(at) {
+			continue
+		}
+		out = append(out, p.event(m, id, m.start, &at))
+	}
+	return out, nil
+}
+
+// recurrences returns the original starts of the occurrences of m that
+// may matter to the window (from before it, for overrides that moved into
+// it): DTSTART, those of the RRULE and the RDATEs, sorted, without
+// duplicates.
+func (p *feedParser) recurrences(m *vevent) ([]time.Time, error) {
+	seen := map[time.Time]bool{}
+	var out []time.Time
+	add := func(t time.Time) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	add(p.instant(m.start))
+	for _, rd := range m.rdates {
+		add(p.instant(rd))
+	}
+	if m.rrule != "" {
+		opt, err := rrule.StrToROption(m.rrule)
+		if err != nil {
+			return nil, parseErrorf("event %q: RRULE %q: %v", m.uid, m.rrule, err)
+		}
+		z := p.zoneOf(m.start)
+		if !opt.Until.IsZero() && untilIsUTC(m.rrule) {
+			if m.start.date {
+				opt.Until = wallOf(opt.Until, p.calZone)
+			} else {
+				opt.Until = wallOf(opt.Until, z)
+			}
+		}
+		opt.Dtstart = m.start.wall
+		r, err := rrule.NewRRule(*opt)
+		if err != nil {
+			return nil, parseErrorf("event %q: RRULE %q: %v", m.uid, m.rrule, err)
+		}
+		// Walls differ from instants by at most a day: stop a little after the window.
+		stop := p.opts.To.Add(48 * time.Hour)
+		next := r.Iterator()
+		for n := 0; ; n++ {
+			w, ok := next()
+			if !ok || w.After(stop) {
+				break
+			}
+			if n >= maxIterations {
+				return nil, parseErrorf("event %q: RRULE %q has more than %d occurrences before the end of the window", m.uid, m.rrule, maxIterations)
+			}
+			tv := timeValue{wall: w, date: m.start.date, utc: m.start.utc, zone: m.start.zone}
+			add(p.instant(tv))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out, nil
+}
+
+// event builds the stored event of one occurrence of v: at (when not nil)
+// is the occurrence's start in a series, whose length is v's.
+func (p *feedParser) event(v *vevent, id string, start timeValue, at *time.Time) store.Event {
+	first := p.instant(start)
+	var end time.Time
+	switch {
+	case v.end != nil:
+		end = p.instant(*v.end)
+	case v.duration != nil:
+		end = first.Add(*v.duration)
+	case start.date:
+		end = p.instant(timeValue{wall: start.wall.AddDate(0, 0, 1), date: true})
+	default:
+		end = first
+	}
+	begin := first
+	if at != nil {
+		begin = *at
+		if start.date {
+			// All day: as many days as the first occurrence, from the start of this one's day.
+			days := int(end.Sub(first).Round(24*time.Hour) / (24 * time.Hour))
+			day := begin.In(p.opts.Zone)
+			wall := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+			end = p.instant(timeValue{wall: wall.AddDate(0, 0, max(days, 0)), date: true})
+		} else {
+			end = begin.Add(end.Sub(first))
+		}
+	}
+	ev := store.Event{
+		ExternalID:      id,
+		Title:           cleanTitle(v.title),
+		Description:     cleanText(v.desc),
+		Location:        cleanText(v.location),
+		URL:             cleanText(v.url),
+		StartAt:         begin,
+		EndAt:           end,
+		AllDay:          start.date,
+		TimeZone:        p.opts.Zone.String(),
+		Status:          store.EventConfirmed,
+		SourceUpdatedAt: v.modified,
+	}
+	if !start.date && start.zone != nil {
+		if name := start.zone.ianaName(); name != "" {
+			ev.TimeZone = name
+		}
+	}
+	if v.cancelled {
+		ev.Status = store.EventCancelled
+	}
+	return ev
+}
