@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -136,4 +137,29 @@ func int64Args(ids []int64) []any {
 		args[i] = id
 	}
 	return args
+}
+
+const duplicateOfSQL = `SELECT d.id FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+WHERE r.event_id = ? AND d.user_id = ? AND d.kind = ? AND d.channel = ? AND d.occurrence_at = ? AND d.lead_seconds = ?
+AND d.id < ? AND d.state <> ? AND d.state <> ? ORDER BY d.id LIMIT 1`
+
+// DuplicateOf returns an earlier delivery, not cancelled or failed, of the
+// same reminder (kind, channel, lead, occurrence) to the same person about
+// the same event through another registration — two of their rules match
+// one event — or 0. The unique key stops duplicates within a registration;
+// this stops them across registrations.
+func (s *Store) DuplicateOf(ctx context.Context, c Claim) (int64, error) {
+	if c.Registration.EventID == 0 {
+		return 0, nil
+	}
+	var id int64
+	err := s.db.QueryRowContext(ctx, duplicateOfSQL, c.Registration.EventID, c.UserID, c.Kind, c.Channel,
+		dbTime(c.OccurrenceAt), int64(c.Lead/time.Second), c.ID, StateCancelled, StateFailed).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look for a duplicate of delivery #%d: %w", c.ID, err)
+	}
+	return id, nil
 }
