@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -97,95 +96,6 @@ type RunOptions struct {
 	Full   bool // read the whole window, ignoring sync tokens and validators
 	DryRun bool // fetch and compare, report, change nothing
 	Force  bool // cancel vanished events even beyond MaxVanishShare
-}
-
-// Report is the outcome of one sync of one calendar.
-type Report struct {
-	Calendar    store.Calendar
-	DryRun      bool
-	Busy        bool // not synced: another calendar-sync holds the calendar
-	NotModified bool // the source said nothing changed
-	FullRead    bool // the whole window was read
-	Fetched     int  // occurrences the source returned
-
-	New, Moved, Cancelled, Restored, Retitled, Edited int // events, by what changed
-	Vanished                                          int // of Cancelled: gone from a complete feed
-
-	Created   int // registrations made by rules
-	Unmatched int // registrations cancelled: their event no longer matches their rule
-	Revived   int // registrations back: their event matches again
-	TooLate   int // matches left without a registration: every reminder would be past
-	Followed  int // registrations whose reminders moved with their event, or were cancelled with it
-	Reminders int // reminders planned for the registrations made
-	Notices   int // "moved" or "cancelled" notices queued
-
-	Elapsed time.Duration
-	Err     error
-}
-
-// String is the one summary line calendar-sync prints per calendar.
-func (r Report) String() string {
-	var b strings.Builder
-	b.WriteString(r.Calendar.Name + ": ")
-	if r.DryRun {
-		b.WriteString("(dry run) ")
-	}
-	switch {
-	case r.Busy:
-		fmt.Fprintf(&b, "skipped: %v", r.Err)
-		return b.String()
-	case r.Err != nil:
-		fmt.Fprintf(&b, "failed after %.2fs: %v", r.Elapsed.Seconds(), r.Err)
-		return b.String()
-	case r.NotModified:
-		b.WriteString("not modified")
-	default:
-		kind := "changes"
-		if r.FullRead {
-			kind = "full"
-		}
-		fmt.Fprintf(&b, "fetched %d (%s), %d new, %d moved, %d cancelled", r.Fetched, kind, r.New, r.Moved, r.Cancelled)
-		if r.Vanished > 0 {
-			fmt.Fprintf(&b, " (%d vanished)", r.Vanished)
-		}
-		if r.Retitled > 0 {
-			fmt.Fprintf(&b, ", %d retitled", r.Retitled)
-		}
-		if r.Restored > 0 {
-			fmt.Fprintf(&b, ", %d restored", r.Restored)
-		}
-	}
-	fmt.Fprintf(&b, "; registrations %d created, %d cancelled", r.Created, r.Unmatched)
-	if r.Revived > 0 {
-		fmt.Fprintf(&b, ", %d revived", r.Revived)
-	}
-	if r.Followed > 0 {
-		fmt.Fprintf(&b, ", %d followed their event", r.Followed)
-	}
-	if r.TooLate > 0 {
-		fmt.Fprintf(&b, ", %d too late to remind", r.TooLate)
-	}
-	if r.Notices > 0 {
-		fmt.Fprintf(&b, "; %d notices", r.Notices)
-	}
-	fmt.Fprintf(&b, "; %.2fs", r.Elapsed.Seconds())
-	return b.String()
-}
-
-// GuardError is the safety guard refusing a sync: too many upcoming events
-// vanished from a complete feed at once.
-type GuardError struct {
-	Calendar string
-	Vanished int
-	Upcoming int
-	Max      float64
-}
-
-func (e *GuardError) Error() string {
-	return fmt.Sprintf("refusing to cancel %d of %d upcoming events (%.0f%%) that vanished from the feed at once, "+
-		"more than calsync.max_vanish_share (%.0f%%); nothing was changed. If they really were removed, run "+
-		"pfsnotify calendar-sync --calendar %s --force",
-		e.Vanished, e.Upcoming, 100*float64(e.Vanished)/float64(e.Upcoming), 100*e.Max, e.Calendar)
 }
 
 func (y *Syncer) now() time.Time {
@@ -405,37 +315,6 @@ func (y *Syncer) reconcile(ctx context.Context, cal store.Calendar, src Source, 
 	return writes, stored, nil
 }
 
-// countChanges adds what SyncEvents did to the report.
-func countChanges(changed []store.EventSync, rep *Report) {
-	for _, c := range changed {
-		countChange(c.Change, rep)
-		if c.Change&(store.ChangeMoved|store.ChangeCancelled|store.ChangeRestored) != 0 {
-			rep.Followed += c.Registrations
-		}
-		rep.Notices += c.Notices
-	}
-}
-
-func countChange(c store.EventChange, rep *Report) {
-	switch {
-	case c.Has(store.ChangeCreated):
-		rep.New++
-		return
-	case c.Has(store.ChangeCancelled):
-		rep.Cancelled++
-	case c.Has(store.ChangeRestored):
-		rep.Restored++
-	case c.Has(store.ChangeMoved):
-		rep.Moved++
-	}
-	if c.Has(store.ChangeRetitled) {
-		rep.Retitled++
-	}
-	if c&(store.ChangeMoved|store.ChangeCancelled|store.ChangeRestored|store.ChangeRetitled) == 0 && c.Has(store.ChangeEdited) {
-		rep.Edited++
-	}
-}
-
 // applyRules applies the active rules to the upcoming events of a calendar.
 func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Options, now time.Time) (store.RuleChangesApplied, error) {
 	rules, err := activeRules(ctx, s, calendarID)
@@ -451,92 +330,4 @@ func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Opti
 		return store.RuleChangesApplied{}, err
 	}
 	return s.ApplyRuleChanges(ctx, planRules(rules, events, regs))
-}
-
-// dryRun reports what writing would change, and what the rules would then
-// do, without writing.
-func (y *Syncer) dryRun(ctx context.Context, cal store.Calendar, writes []store.Event, stored map[string]store.Event,
-	opts Options, now time.Time, rep *Report) error {
-	byID := make(map[string]store.Event, len(writes))
-	for _, ev := range writes {
-		old, known := stored[ev.ExternalID]
-		if !known {
-			countChange(store.ChangeCreated, rep)
-		} else {
-			countChange(store.DiffEvent(old, ev), rep)
-		}
-		byID[ev.ExternalID] = ev
-	}
-	// The upcoming events as they would be after the writes.
-	events, err := y.Store.ListEvents(ctx, store.EventFilter{CalendarID: cal.ID, From: now, To: now.Add(opts.Horizon)})
-	if err != nil {
-		return err
-	}
-	var after []store.Event
-	for _, ev := range events {
-		if w, ok := byID[ev.ExternalID]; ok {
-			delete(byID, ev.ExternalID)
-			w.ID = ev.ID
-			ev = w
-		}
-		after = append(after, ev)
-	}
-	next := int64(-1)
-	for _, w := range writes {
-		if _, ok := byID[w.ExternalID]; !ok {
-			continue
-		}
-		if old, known := stored[w.ExternalID]; known {
-			w.ID = old.ID
-		} else {
-			w.ID, next = next, next-1 // not stored yet
-		}
-		after = append(after, w)
-	}
-	upcoming := after[:0]
-	for _, ev := range after {
-		if ev.Status != store.EventCancelled && ev.StartAt.After(now) && ev.StartAt.Before(now.Add(opts.Horizon)) {
-			upcoming = append(upcoming, ev)
-		}
-	}
-	rules, err := activeRules(ctx, y.Store, cal.ID)
-	if err != nil {
-		return err
-	}
-	regs, err := y.Store.RegistrationsOfCalendar(ctx, cal.ID, now, now.Add(opts.Horizon))
-	if err != nil {
-		return err
-	}
-	plan := planRules(rules, upcoming, regs)
-	rep.Created, rep.Unmatched, rep.Revived = len(plan.Create), len(plan.Unmatch), len(plan.Revive)
-	return nil
-}
-
-// holdLock renews lock every third of its ttl until stop is called. When
-// the lock is lost, the returned context is cancelled: the sync stops
-// before it writes anything more.
-func holdLock(ctx context.Context, lock *store.CalendarLock, ttl time.Duration) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lock.Renew(ctx); errors.Is(err, store.ErrCalendarBusy) {
-					cancel(err)
-					return
-				}
-			}
-		}
-	}()
-	return ctx, func() {
-		close(done)
-		cancel(nil)
-	}
 }
