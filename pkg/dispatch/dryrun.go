@@ -26,11 +26,11 @@ func (d *Dispatcher) DryRun(ctx context.Context, limit int) ([]Planned, error) {
 	now := d.opts.Now()
 	out := make([]Planned, 0, len(claims))
 	for _, c := range claims {
-		p := Planned{Claim: c, Message: d.message(c), Action: "send"}
+		p := Planned{Claim: c, Message: Message(c, d.opts.PublicURL), Action: "send"}
 		if _, ok := d.opts.Channels[c.Channel]; !ok {
 			p.Action = fmt.Sprintf("no target: the %s channel is not configured", c.Channel)
 		}
-		if why := skipReason(c, p.Message, now); why != "" {
+		if why := SkipReason(c, p.Message, now); why != "" {
 			p.Action = "skip: " + why
 		}
 		out = append(out, p)

@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"time"
 
@@ -16,8 +15,8 @@ import (
 func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	now := d.opts.Now()
 	r := store.Result{ID: c.ID, Attempt: c.Attempts}
-	m := d.message(c)
-	if why := skipReason(c, m, now); why != "" {
+	m := Message(c, d.opts.PublicURL)
+	if why := SkipReason(c, m, now); why != "" {
 		return skipped(r, why)
 	}
 	dup, err := d.opts.Store.DuplicateOf(ctx, c)
@@ -53,41 +52,6 @@ func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	default:
 		return d.retry(r, c, err, after, now)
 	}
-}
-
-// skipReason says why a claim is not to be sent at all, or "".
-func skipReason(c store.Claim, m message.Message, now time.Time) string {
-	switch {
-	case c.Registration.Status != store.RegistrationActive && c.Kind == store.KindReminder:
-		return "registration cancelled"
-	case c.User.Disabled:
-		return "user disabled"
-	case c.Event != nil && c.Event.Status == store.EventCancelled && c.Kind == store.KindReminder:
-		return "event cancelled"
-	case m.Stale(now):
-		return "too late: the event started at " + c.OccurrenceAt.UTC().Format(time.RFC3339)
-	}
-	return ""
-}
-
-// message builds what the channel sends.
-func (d *Dispatcher) message(c store.Claim) message.Message {
-	u := c.User
-	m := message.Message{
-		DeliveryID: c.ID, RegistrationID: c.RegistrationID, Token: c.Token, Kind: string(c.Kind),
-		Channel: string(c.Channel), Attempt: c.Attempts,
-		To: message.Recipient{UserID: u.ID, Login: u.Login, Name: u.DisplayName, Email: u.Email, Phone: u.Phone,
-			TimeZone: u.TimeZone, Language: u.Language},
-		Title: c.Registration.Title, Note: c.Registration.Message, StartAt: c.OccurrenceAt, Lead: c.Lead,
-	}
-	if c.Event != nil {
-		m.Location, m.URL = c.Event.Location, c.Event.URL
-	}
-	if d.opts.PublicURL != "" {
-		m.AckURL = d.opts.PublicURL + "/ack/" + url.PathEscape(c.Token)
-		m.PanelURL = d.opts.PublicURL + "/"
-	}
-	return m
 }
 
 // retry schedules another try with backoff, or gives up: after the last
