@@ -83,6 +83,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDemoCmd(a),
 		newVapidCmd(a),
 		newInvokeCmd(a),
+		newServeTwiMLCmd(a),
 	)
 	return root
 }

@@ -30,6 +30,8 @@ type Config struct {
 	Invoke    Invoke    `mapstructure:"invoke"`
 	Templates Templates `mapstructure:"templates"`
 	Calsync   Calsync   `mapstructure:"calsync"`
+	Panel     Panel     `mapstructure:"panel"`
+	TwiML     TwiML     `mapstructure:"twiml"`
 }
 
 // Database says which database to use.
@@ -153,6 +155,49 @@ type Calsync struct {
 	GoogleAPIURL string `mapstructure:"google_api_url"`
 }
 
+// Panel tunes serve-panel, the members' web control panel.
+type Panel struct {
+	// Listen is the address serve-panel listens on, behind nginx.
+	Listen string `mapstructure:"listen"`
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// PasswordSignIn allows signing in with a login and password (set with
+	// "pfsnotify user passwd").
+	PasswordSignIn bool `mapstructure:"password_signin"`
+	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated) of
+	// the proxies whose X-Forwarded-For and ProxyUserHeader are believed.
+	TrustedProxies string `mapstructure:"trusted_proxies"`
+	// ProxyUserHeader names the header in which a trusted proxy passes the
+	// login of the person it authenticated (e.g. "X-Remote-User"); "": off.
+	ProxyUserHeader string `mapstructure:"proxy_user_header"`
+	// SignInAccountLimit is how many failed sign-ins one login may have
+	// within SignInWindow before it is refused until the window passes.
+	SignInAccountLimit int `mapstructure:"signin_account_limit"`
+	// SignInAddressLimit is the same for one client address.
+	SignInAddressLimit int `mapstructure:"signin_address_limit"`
+	// SignInWindow is the window of the failed sign-in limits.
+	SignInWindow time.Duration `mapstructure:"signin_window"`
+}
+
+// TwiML tunes serve-twiml, which answers Twilio's webhooks for calls and
+// text messages.
+type TwiML struct {
+	// Listen is the address serve-twiml listens on, behind nginx.
+	Listen string `mapstructure:"listen"`
+	// Prefix is the path under public_url that serve-twiml answers:
+	// "/twiml/" gives https://notify.example.org/twiml/voice/{token}.
+	Prefix string `mapstructure:"prefix"`
+	// RetryDelay is how long after a busy, unanswered or failed call the
+	// call is tried again.
+	RetryDelay time.Duration `mapstructure:"retry_delay"`
+	// MaxCallRetries is how many more calls follow a busy, unanswered or
+	// failed one, at most; never after the event has started.
+	MaxCallRetries int `mapstructure:"max_call_retries"`
+	// PreviousAuthToken is the account's former auth token, accepted too in
+	// Twilio's signatures while a new twilio.auth_token is rolled out.
+	PreviousAuthToken string `mapstructure:"previous_auth_token" secret:"true"`
+}
+
 // Default returns the configuration used for every key that is not set:
 // a SQLite database in ./pfsnotify.db and every channel unconfigured.
 func Default() Config {
@@ -177,6 +222,11 @@ func Default() Config {
 			NoticeWindow: 24 * time.Hour, FullSyncInterval: 24 * time.Hour, HTTPTimeout: 30 * time.Second,
 			GoogleAPIURL: "https://www.googleapis.com/calendar/v3/",
 		},
+		Panel: Panel{
+			Listen: "127.0.0.1:8080", SessionTTL: 7 * 24 * time.Hour, PasswordSignIn: true,
+			SignInAccountLimit: 5, SignInAddressLimit: 20, SignInWindow: 15 * time.Minute,
+		},
+		TwiML: TwiML{Listen: "127.0.0.1:8081", Prefix: "/twiml/", RetryDelay: 2 * time.Minute, MaxCallRetries: 2},
 	}
 }
 

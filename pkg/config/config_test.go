@@ -11,7 +11,7 @@ import (
 // wantKeyCount is the number of settings. When you add a field, update it,
 // and document the new key in examples/pfsnotify.yaml (a test in
 // cmd/pfsnotify checks that file).
-const wantKeyCount = 56
+const wantKeyCount = 69
 
 func TestKeys(t *testing.T) {
 	keys := Keys()
@@ -80,7 +80,7 @@ func TestValuesHasEveryKey(t *testing.T) {
 
 func TestSecretKeys(t *testing.T) {
 	got := SecretKeys()
-	want := []string{"webpush.private_key", "twilio.auth_token", "smtp.password", "webhook.url", "google.api_key"}
+	want := []string{"webpush.private_key", "twilio.auth_token", "smtp.password", "webhook.url", "google.api_key", "twiml.previous_auth_token"}
 	if !slices.Equal(got, want) {
 		t.Errorf("SecretKeys() = %q; want %q", got, want)
 	}

@@ -61,6 +61,8 @@ func (c Config) Validate() error {
 	p.invoke(c.Invoke)
 	p.templates(c.Templates)
 	p.calsync(c.Calsync)
+	p.panel(c.Panel)
+	p.twiml(c.TwiML, c.Twilio)
 	if len(p) == 0 {
 		return nil
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	// PublicURL is where serve-twiml is reachable from Twilio (public_url).
 	// Without it, InlineTwiML must be set.
 	PublicURL string
+	// Prefix is serve-twiml's path under PublicURL (twiml.prefix); ""
+	// means twiml.DefaultPrefix.
+	Prefix string
 	// InlineTwiML sends the words with the call instead of a URL of
 	// serve-twiml (twilio.inline_twiml).
 	InlineTwiML      bool
@@ -53,7 +56,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config, hc *http.Client, t *message.Templates) Options {
 	return Options{
 		AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, From: cfg.Twilio.FromNumber,
-		APIURL: cfg.Twilio.APIURL, HTTPClient: hc, PublicURL: cfg.PublicURL, InlineTwiML: cfg.Twilio.InlineTwiML,
+		APIURL: cfg.Twilio.APIURL, HTTPClient: hc, PublicURL: cfg.PublicURL, Prefix: cfg.TwiML.Prefix, InlineTwiML: cfg.Twilio.InlineTwiML,
 		Voice: cfg.Twilio.Voice, MachineDetection: cfg.Twilio.MachineDetection, Templates: t,
 	}
 }
@@ -95,7 +98,7 @@ func New(opts Options) (*Channel, error) {
 		now = time.Now
 	}
 	return &Channel{
-		acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL},
+		acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix},
 		inline: opts.InlineTwiML, voice: opts.Voice, amd: opts.MachineDetection, tmpl: opts.Templates, now: now,
 	}, nil
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// PublicURL is where serve-twiml is reachable (public_url); "" sends
 	// messages without a status callback.
 	PublicURL string
+	// Prefix is serve-twiml's path under PublicURL (twiml.prefix); ""
+	// means twiml.DefaultPrefix.
+	Prefix    string
 	Templates *message.Templates
 	Now       func() time.Time // nil means time.Now
 }
@@ -47,7 +50,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config, hc *http.Client, t *message.Templates) Options {
 	return Options{
 		AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, From: cfg.Twilio.FromNumber,
-		APIURL: cfg.Twilio.APIURL, HTTPClient: hc, PublicURL: cfg.PublicURL, Templates: t,
+		APIURL: cfg.Twilio.APIURL, HTTPClient: hc, PublicURL: cfg.PublicURL, Prefix: cfg.TwiML.Prefix, Templates: t,
 	}
 }
 
@@ -81,7 +84,7 @@ func New(opts Options) (*Channel, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Channel{acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL}, tmpl: opts.Templates, now: now}, nil
+	return &Channel{acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix}, tmpl: opts.Templates, now: now}, nil
 }
 
 // Send texts m.To.Phone. The Receipt's ProviderRef is the Message SID and

@@ -1,0 +1,176 @@
+package twiml
+
+import (
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden TwiML files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
+	}
+}
+
+const gatherURL = "https://notify.example.org/twiml/gather/Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycDE"
+
+func TestGoldenDocs(t *testing.T) {
+	de := voiceOf{language: "de-DE", voice: "Polly.Vicki"}
+	text := "Hello Alice Liddell. This is pfsnotify. Detector review starts in 10 minutes, at 09:00. Room 4-S-030"
+	tests := []struct {
+		file string
+		doc  func() ([]byte, error)
+	}{
+		{"voice.xml", func() ([]byte, error) { return reminderDoc(de, text, gatherURL, "") }},
+		{"repeat.xml", func() ([]byte, error) { return reminderDoc(de, text, gatherURL, repeatText) }},
+		{"voicemail.xml", func() ([]byte, error) { return voicemailDoc(voiceOf{language: "en-GB"}, text) }},
+		{"confirmed.xml", func() ([]byte, error) { return sayDoc(de, confirmedText) }},
+		{"gone.xml", func() ([]byte, error) { return sayDoc(voiceOf{}, goneText) }},
+		{"apology.xml", func() ([]byte, error) { return sayDoc(voiceOf{voice: "alice"}, apologyText) }},
+		{"hangup.xml", hangupDoc},
+		{"empty.xml", emptyDoc},
+	}
+	for _, tt := range tests {
+		doc, err := tt.doc()
+		if err != nil {
+			t.Errorf("%s: %v", tt.file, err)
+			continue
+		}
+		golden(t, tt.file, doc)
+		if _, err := parse(doc); err != nil {
+			t.Errorf("%s: %v", tt.file, err)
+		}
+	}
+}
+
+// element is one element of a parsed document, with its own text.
+type element struct {
+	name  string
+	attrs map[string]string
+	text  string
+}
+
+// parse reads doc strictly and returns its elements in document order; it
+// fails unless doc is one well-formed <Response>.
+func parse(doc []byte) ([]element, error) {
+	d := xml.NewDecoder(strings.NewReader(string(doc)))
+	var out []element
+	var open []int // indexes into out
+	roots := 0
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			if len(open) == 0 {
+				roots++
+				if tk.Name.Local != "Response" || roots > 1 {
+					return nil, errors.New("not one <Response>")
+				}
+			}
+			e := element{name: tk.Name.Local, attrs: map[string]string{}}
+			for _, a := range tk.Attr {
+				e.attrs[a.Name.Local] = a.Value
+			}
+			out = append(out, e)
+			open = append(open, len(out)-1)
+		case xml.EndElement:
+			open = open[:len(open)-1]
+		case xml.CharData:
+			if len(open) > 0 {
+				out[open[len(open)-1]].text += string(tk)
+			}
+		}
+	}
+	return out, nil
+}
+
+// TestHostileText: whatever a title or note holds is spoken as text, and
+// the document stays one well-formed <Response> without other verbs.
+func TestHostileText(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"markup", `Review </Say><Dial>+15550000000</Dial><Say> now`, `Review </Say><Dial>+15550000000</Dial><Say> now`},
+		{"cdata end", `a ]]> b <![CDATA[ c`, `a ]]> b <![CDATA[ c`},
+		{"ampersands", `R&D & "Q&A" <today> 'x'`, `R&D & "Q&A" <today> 'x'`},
+		{"entities", `&amp; &lt;Hangup/&gt; &#60;`, `&amp; &lt;Hangup/&gt; &#60;`},
+		{"control characters", "bell\x07 nul\x00 esc\x1b end", "bell\uFFFD nul\uFFFD esc\uFFFD end"},
+		{"broken utf-8", "caf\xe9 ok", "caf\uFFFD ok"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := reminderDoc(voiceOf{language: "en-US"}, tt.text, gatherURL, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			els, err := parse(doc)
+			if err != nil {
+				t.Fatalf("got a document that does not parse: %v\n%s", err, doc)
+			}
+			var names []string
+			var says []string
+			for _, e := range els {
+				names = append(names, e.name)
+				if e.name == "Say" {
+					says = append(says, e.text)
+				}
+			}
+			if got, want := strings.Join(names, " "), "Response Gather Say Pause Say Say Say Hangup"; got != want {
+				t.Errorf("got verbs %q; want %q", got, want)
+			}
+			if len(says) < 2 || says[0] != tt.want || says[1] != tt.want {
+				t.Errorf("got spoken %q; want %q twice", says, tt.want)
+			}
+		})
+	}
+	doc, err := reminderDoc(voiceOf{}, `</Say><Dial>+15550000000</Dial><Say>`, gatherURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "escaped.xml", doc)
+}
+
+func TestLongTextIsCut(t *testing.T) {
+	long := strings.Repeat("é", maxSay+50)
+	doc, err := voicemailDoc(voiceOf{}, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	els, err := parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := els[1].text
+	if n := utf8.RuneCountInString(said); n != maxSay || !strings.HasSuffix(said, "…") {
+		t.Errorf("got %d characters ending %q; want %d ending in …", n, said[len(said)-6:], maxSay)
+	}
+	if got := cut("short", maxSay); got != "short" {
+		t.Errorf("cut(short) = %q; want it unchanged", got)
+	}
+}

@@ -1,0 +1,226 @@
+package twiml
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// voice answers Twilio's request for what the call says, once the call is
+// answered: the reminder, twice, and "press 1"; on an answering machine,
+// the reminder as a voicemail.
+func (s *Server) voice(ctx context.Context, req *request) (reply, error) {
+	c, err := s.lookup(ctx, req)
+	if err != nil {
+		return reply{}, err
+	}
+	sid := req.form.Get("CallSid")
+	if err := callable(c, sid); err != nil {
+		return reply{}, err
+	}
+	text, err := s.words(c)
+	if err != nil {
+		return reply{}, err
+	}
+	switch answeredBy := req.form.Get("AnsweredBy"); {
+	case isMachine(answeredBy) || answeredBy == "fax":
+		s.recordMachine(ctx, req, sid, answeredBy)
+		if answeredBy == "fax" {
+			doc, err := hangupDoc()
+			return reply{doc, "fax"}, err
+		}
+		doc, err := voicemailDoc(req.voice, text)
+		return reply{doc, "voicemail"}, err
+	}
+	doc, err := reminderDoc(req.voice, text, s.routes.Gather(req.token), "")
+	return reply{doc, "spoken"}, err
+}
+
+// gather answers the key the person pressed: 1 acknowledges the reminder,
+// any other key (or none) hears it again.
+func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
+	c, err := s.lookup(ctx, req)
+	if err != nil {
+		return reply{}, err
+	}
+	sid := req.form.Get("CallSid")
+	if err := callable(c, sid); err != nil {
+		return reply{}, err
+	}
+	if req.form.Get("Digits") != "1" {
+		text, err := s.words(c)
+		if err != nil {
+			return reply{}, err
+		}
+		doc, err := reminderDoc(req.voice, text, s.routes.Gather(req.token), repeatText)
+		return reply{doc, "repeated"}, err
+	}
+	outcome := ""
+	_, err = s.opts.Store.ApplyReport(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
+		d, err := decideAck(r, sid)
+		outcome = d.outcome
+		return d.change, err
+	})
+	if err != nil {
+		return reply{}, storeError("acknowledge", err)
+	}
+	doc, err := sayDoc(req.voice, confirmedText)
+	return reply{doc, outcome}, err
+}
+
+// lookup finds the delivery of req's token and how to speak to its
+// person. While invoke has placed the call but not recorded it yet (the
+// delivery is still being sent, with no call SID), it waits for that, at
+// most Options.RecordWait.
+func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) {
+	if !plausibleToken(req.token) {
+		return store.Claim{}, errUnknownToken
+	}
+	deadline := time.Now().Add(s.opts.RecordWait)
+	for {
+		c, err := s.opts.Store.CallByToken(ctx, req.token)
+		if err != nil {
+			return store.Claim{}, storeError("look up the delivery", err)
+		}
+		req.delivery = c.ID
+		req.voice = voiceOf{language: c.User.Language, voice: s.opts.Voice}
+		if c.State != store.StateSending || c.ProviderRef != "" || !time.Now().Before(deadline) {
+			return c, nil
+		}
+		select {
+		case <-ctx.Done():
+			return store.Claim{}, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// storeError maps the store's "not found" to the refusal of an unknown
+// token; anything else is the database's failure.
+func storeError(what string, err error) error {
+	var ref *refusal
+	switch {
+	case errors.As(err, &ref):
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		return errUnknownToken
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// callable says whether the call sid of delivery c may hear its reminder.
+func callable(c store.Claim, sid string) error {
+	switch {
+	case c.Channel != schedule.ChannelCall:
+		return errWrongChannel
+	case c.State == store.StateCancelled:
+		return errCancelled
+	case c.State == store.StatePending || c.State == store.StateFailed:
+		return errOtherCall // a retry is planned or it is over: this is an earlier call
+	case c.ProviderRef != "" && sid != c.ProviderRef:
+		return errOtherCall
+	}
+	return nil
+}
+
+// words are what the call says: the call template, as invoke renders it,
+// unless the reminder is over (its event started) or void (cancelled).
+func (s *Server) words(c store.Claim) (string, error) {
+	now := s.opts.Now()
+	m := dispatch.Message(c, s.opts.PublicURL)
+	if m.Stale(now) {
+		return "", errExpired
+	}
+	if why := dispatch.SkipReason(c, m, now); why != "" {
+		return "", errCancelled
+	}
+	text, err := s.opts.Templates.Render(message.Call, m, now)
+	if err != nil {
+		return "", fmt.Errorf("delivery #%d: %w", c.ID, err)
+	}
+	return text, nil
+}
+
+// recordMachine notes that an answering machine (or a fax) took the call.
+// The message is left all the same when that cannot be written.
+func (s *Server) recordMachine(ctx context.Context, req *request, sid, answeredBy string) {
+	_, err := s.opts.Store.ApplyReport(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
+		return decideMachine(r, sid, answeredBy), nil
+	})
+	if err != nil {
+		s.log.Error("record an answering machine", "route", req.route, "delivery", req.delivery, "err", err)
+	}
+}
+
+// decideMachine: a machine that took a sent call counts as answered (the
+// message is left), not acknowledged; a fax fails the delivery.
+func decideMachine(r store.Report, sid, answeredBy string) store.ReportChange {
+	d := r.Delivery
+	prev, known, current := whose(r, sid)
+	p := prev
+	if !known {
+		p = store.Progress{ProviderRef: sid, Sequence: -1}
+	}
+	p.AnsweredBy = answeredBy
+	log := &store.Attempt{Attempt: d.Attempts, Outcome: "voicemail", ProviderStatus: answeredBy,
+		Detail: fmt.Sprintf("call %s: answered by a machine (%s): message left", sid, answeredBy)}
+	c := store.ReportChange{Progress: &p, Log: log}
+	if !current || d.State != store.StateSent {
+		return c
+	}
+	if d.ProviderRef == "" {
+		c.AdoptProviderRef = sid
+	}
+	c.State = store.StateAnswered
+	if answeredBy == "fax" {
+		log.Outcome, log.Detail = "failed", fmt.Sprintf("call %s: answered by a fax machine: hung up", sid)
+		c.State, c.LastError = store.StateFailed, "the number answered as a fax machine"
+	}
+	return c
+}
+
+// decideAck: 1 pressed on a call of the delivery acknowledges it, and
+// cancels what is still pending of the same reminder on other channels.
+func decideAck(r store.Report, sid string) (decision, error) {
+	d := r.Delivery
+	switch {
+	case d.Channel != schedule.ChannelCall:
+		return decision{}, errWrongChannel
+	case d.ProviderRef != "" && d.ProviderRef != sid:
+		return decision{}, errOtherCall
+	case d.State == store.StateAcknowledged:
+		return decision{outcome: "acknowledged_again"}, nil
+	case d.State == store.StateCancelled:
+		return decision{}, errCancelled
+	case d.State != store.StateSent && d.State != store.StateAnswered && d.State != store.StateSending:
+		return decision{}, errOtherCall
+	}
+	c := store.ReportChange{
+		State: store.StateAcknowledged, MarkRead: true,
+		Log: &store.Attempt{Attempt: d.Attempts, Outcome: "acknowledged", ProviderStatus: "digits 1",
+			Detail: fmt.Sprintf("call %s: 1 pressed", sid)},
+		CancelSiblings: fmt.Sprintf("acknowledged by phone (delivery #%d)", d.ID),
+	}
+	if d.ProviderRef == "" {
+		c.AdoptProviderRef = sid
+	}
+	return decision{c, "acknowledged"}, nil
+}
+
+// plausibleToken reports whether s could be a delivery token (43
+// base64url characters): anything else is unknown without a query.
+func plausibleToken(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0
+}
