@@ -43,7 +43,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	now := s.clock()
 	var ids []int64
 	takenOver := make(map[int64]bool)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTxRetry(ctx, func(tx *sql.Tx) error {
 		ids = ids[:0] // a retried transaction starts afresh
 		clear(takenOver)
 		due, err := selectIDs(ctx, tx, claimDueSQL+s.claimLock(), StatePending, now, limit)

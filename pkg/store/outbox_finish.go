@@ -61,7 +61,7 @@ func (s *Store) Finish(ctx context.Context, owner string, results []Result) (los
 	for i, r := range results {
 		ids[i] = r.ID
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTxRetry(ctx, func(tx *sql.Tx) error {
 		lost = lost[:0]
 		args := append([]any{owner, StateSending}, int64Args(ids)...)
 		ownedIDs, err := selectIDs(ctx, tx, ownedClaimsSQL+"("+placeholders(len(ids))+")"+s.forUpdate(), args...)

@@ -201,11 +201,12 @@ func (s *Store) forUpdate() string {
 // upsertAttempts is how many times inTxRetry runs a transaction.
 const upsertAttempts = 3
 
-// inTxRetry is inTx for an upsert (read, then insert or update): when two
-// writers insert the same new key at once, the loser gets a duplicate key
-// or, on MySQL, a deadlock from the gap locks of FOR UPDATE; run again, it
-// finds the winner's row and updates it. fn must set its results afresh
-// on each run.
+// inTxRetry is inTx for transactions that concurrent writers can make fail
+// harmlessly: an upsert (read, then insert or update), where the loser of
+// two writers inserting the same new key gets a duplicate key; and on MySQL
+// any transaction that locks rows (FOR UPDATE, claims), which InnoDB may
+// pick as a deadlock victim. Run again, it succeeds. fn must set its
+// results afresh on each run.
 func (s *Store) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
 	for range upsertAttempts {
