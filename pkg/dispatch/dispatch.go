@@ -132,6 +132,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	err := d.claimLoop(ctx, work, &inflight, rec)
 	close(work)
 	workers.Wait()
+	d.flushChannels()
 	if len(unstarted) > 0 {
 		d.release(unstarted)
 	}
@@ -181,6 +182,26 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 		}
 	}
 	return nil
+}
+
+// flusher is a channel that batches writes of its own (push subscriptions'
+// last success) and must write them before a pass ends.
+type flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// flushChannels lets channels write what they batched. Their writes are
+// bookkeeping, not outcomes: a failure is logged, not fatal.
+func (d *Dispatcher) flushChannels() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for name, ch := range d.opts.Channels {
+		if f, ok := ch.(flusher); ok {
+			if err := f.Flush(ctx); err != nil {
+				d.opts.Log.Warn("flush channel", "channel", name, "err", err)
+			}
+		}
+	}
 }
 
 // release gives back claims not started, with a context of its own: the

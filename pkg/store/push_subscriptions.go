@@ -224,6 +224,22 @@ func (s *Store) MarkPushSuccess(ctx context.Context, id int64, at time.Time) err
 	return s.updatedOrNotFound(ctx, res, pushSubscriptionExistsSQL, id, fmt.Sprintf("mark push subscription #%d sent", id))
 }
 
+const markPushSuccessesSQL = `UPDATE push_subscriptions SET last_success_at = ?, consecutive_failures = 0 WHERE id IN `
+
+// MarkPushSuccesses is MarkPushSuccess for many subscriptions in one
+// statement; ids that no longer exist are passed over.
+func (s *Store) MarkPushSuccesses(ctx context.Context, at time.Time, ids []int64) error {
+	ids = distinct(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	args := append([]any{dbTime(at)}, int64Args(ids)...)
+	if _, err := s.db.ExecContext(ctx, markPushSuccessesSQL+"("+placeholders(len(ids))+")", args...); err != nil {
+		return fmt.Errorf("mark %d push subscriptions sent: %w", len(ids), err)
+	}
+	return nil
+}
+
 const markPushFailureSQL = `UPDATE push_subscriptions SET consecutive_failures = consecutive_failures + 1 WHERE id = ?`
 
 const pushFailuresSQL = `SELECT consecutive_failures FROM push_subscriptions WHERE id = ?`

@@ -353,3 +353,29 @@ func TestSavePushSubscriptionConcurrently(t *testing.T) {
 		}
 	})
 }
+
+func TestMarkPushSuccesses(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		alice := addUser(t, s, "alice", "UTC")
+		a := mkPushSubscription(t, s, alice.ID, "https://push.example.org/a")
+		b := mkPushSubscription(t, s, alice.ID, "https://push.example.org/b")
+		c := mkPushSubscription(t, s, alice.ID, "https://push.example.org/c")
+		if _, err := s.MarkPushFailure(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		at := testNow.Add(time.Hour)
+		if err := s.MarkPushSuccesses(ctx, at, []int64{a.ID, b.ID, a.ID, 9999}); err != nil {
+			t.Fatalf("MarkPushSuccesses: %v", err)
+		}
+		for _, p := range listPush(t, s, alice.ID, false) {
+			marked := p.ID == a.ID || p.ID == b.ID
+			if marked && (!p.LastSuccessAt.Equal(at) || p.ConsecutiveFailures != 0) {
+				t.Errorf("#%d: got last success %v, %d failures; want %v, 0", p.ID, p.LastSuccessAt, p.ConsecutiveFailures, at)
+			}
+			if p.ID == c.ID && !p.LastSuccessAt.IsZero() {
+				t.Errorf("#%d was not in the list but got a success at %v", p.ID, p.LastSuccessAt)
+			}
+		}
+	})
+}

@@ -106,15 +106,15 @@ func (f *fakeStore) ExpirePushSubscription(ctx context.Context, id int64, at tim
 	return nil
 }
 
-func (f *fakeStore) MarkPushSuccess(ctx context.Context, id int64, at time.Time) error {
+func (f *fakeStore) MarkPushSuccesses(ctx context.Context, at time.Time, ids []int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s, err := f.find(id)
-	if err != nil {
-		return err
+	for _, id := range ids {
+		if s, err := f.find(id); err == nil {
+			s.LastSuccessAt, s.ConsecutiveFailures = at, 0
+			f.successes = append(f.successes, id)
+		}
 	}
-	s.LastSuccessAt, s.ConsecutiveFailures = at, 0
-	f.successes = append(f.successes, id)
 	return nil
 }
 

@@ -79,7 +79,7 @@ func (c *Channel) push(ctx context.Context, s *sub, m message.Message, payload [
 	switch r.outcome {
 	case sent:
 		if c.cache.succeeded(s, now) { // once per touchEvery, however many pushes race
-			err = c.store.MarkPushSuccess(ctx, s.ID, now)
+			err = c.touch(ctx, s.ID)
 		}
 	case gone:
 		c.cache.expire(s)
@@ -225,4 +225,34 @@ func aggregate(results []result) (message.Receipt, error) {
 		return message.Receipt{}, message.Retry(fmt.Errorf("webpush: %s", strings.Join(failures, "; ")), after)
 	}
 	return message.Receipt{}, message.Permanentf("webpush: %s", strings.Join(failures, "; "))
+}
+
+// touchBatch is how many successes are written in one statement.
+const touchBatch = 64
+
+// touch queues the news of a subscription's success for the store, and
+// writes the queue when it is full: a burst of first pushes costs one
+// statement per batch, not one per browser.
+func (c *Channel) touch(ctx context.Context, id int64) error {
+	c.touchMu.Lock()
+	c.touched = append(c.touched, id)
+	full := len(c.touched) >= touchBatch
+	c.touchMu.Unlock()
+	if full {
+		return c.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush writes the successes not written yet. The dispatcher calls it at
+// the end of a pass.
+func (c *Channel) Flush(ctx context.Context) error {
+	c.touchMu.Lock()
+	ids := c.touched
+	c.touched = nil
+	c.touchMu.Unlock()
+	if err := c.store.MarkPushSuccesses(ctx, c.now(), ids); err != nil {
+		return fmt.Errorf("webpush: %w", err)
+	}
+	return nil
 }

@@ -47,6 +47,9 @@ func TestSendReachesEveryBrowser(t *testing.T) {
 			t.Errorf("got payload %+v; want %+v", got, want)
 		}
 	}
+	if err := e.ch.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, successes, failures, _ := e.store.calls(); !slices.Equal(successes, []int64{id1, id2}) && !slices.Equal(successes, []int64{id2, id1}) || len(failures) > 0 {
 		t.Errorf("got successes %v, failures %v; want both subscriptions marked sent", successes, failures)
 	}
@@ -237,6 +240,9 @@ func TestSuccessIsWrittenOnlyWhenItChangesSomething(t *testing.T) {
 		m := reminder()
 		m.StartAt = e.clock.Now().Add(10 * time.Minute)
 		e.ch.Send(context.Background(), m)
+		if err := e.ch.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		if _, successes, _, _ := e.store.calls(); len(successes) != st.successes {
 			t.Errorf("%s: got %d success writes; want %d", st.name, len(successes), st.successes)
 		}

@@ -45,7 +45,7 @@ import (
 type Subscriptions interface {
 	ListPushSubscriptions(ctx context.Context, userID int64, includeExpired bool) ([]store.PushSubscription, error)
 	ExpirePushSubscription(ctx context.Context, id int64, at time.Time) error
-	MarkPushSuccess(ctx context.Context, id int64, at time.Time) error
+	MarkPushSuccesses(ctx context.Context, at time.Time, ids []int64) error
 	MarkPushFailure(ctx context.Context, id int64) (int, error)
 }
 
@@ -90,6 +90,9 @@ type Channel struct {
 	rps      float64
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by push service host
+
+	touchMu sync.Mutex
+	touched []int64 // subscriptions whose success the store has yet to hear of
 }
 
 // New checks the options and returns a channel.
