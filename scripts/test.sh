@@ -2,7 +2,8 @@
 # The whole test suite, as README.md gives it and as CI (.ci/run) runs it.
 #
 # It makes sure MariaDB answers on 127.0.0.1:3306 (installing it with apt-get
-# and starting it when missing or stopped), creates a fresh database for the
+# and starting it when missing or stopped) and that Chromium is there for the
+# panel's browser tests (installing it when missing), creates a fresh database for the
 # MySQL half of the store conformance suite, then runs gofmt, go vet and
 # go test ./... with PFSNOTIFY_TEST_MYSQL_DSN set, so the MySQL tests run
 # instead of skipping.
@@ -34,6 +35,16 @@ ensure_mariadb() {
 	fi
 }
 
+# ensure_chromium installs Debian's chromium for the panel's browser tests
+# (chromedp drives it); under CI they fail rather than skip without it.
+ensure_chromium() {
+	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+		say "installing Chromium (apt-get)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	fi
+}
+
 # mysql_dsn prints a DSN for a user that may create databases over TCP:
 # root with an empty password where the server allows it (CI machines),
 # else a test user made through the local socket as root.
@@ -61,6 +72,7 @@ if [ -z "${PFSNOTIFY_TEST_MYSQL_DSN:-}" ]; then
 	export PFSNOTIFY_TEST_MYSQL_DSN="$dsn"
 fi
 export CI="${CI:-}"
+ensure_chromium
 
 say "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -84,6 +84,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newVapidCmd(a),
 		newInvokeCmd(a),
 		newServeTwiMLCmd(a),
+		newServePanelCmd(a),
 	)
 	return root
 }

@@ -20,6 +20,7 @@ func newUserCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(newUserAddCmd(a), newUserListCmd(a), newUserShowCmd(a), newUserUpdateCmd(a),
 		newUserDisableCmd(a, true), newUserDisableCmd(a, false))
+	cmd.AddCommand(newUserPasswdCmd(a))
 	return cmd
 }
 

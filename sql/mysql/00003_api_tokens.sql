@@ -1,7 +1,8 @@
 -- serve-panel: per-user API tokens for the JSON API under /api/v1/ (only
--- the SHA-256 of a token is stored; the token itself is shown once), and an
--- index that counts a person's unread notifications (every page's header)
--- without reading the rows.
+-- the SHA-256 of a token is stored; the token itself is shown once), and
+-- two indexes for the panel's busiest reads: a person's unread
+-- notifications counted without reading the rows (every page's header),
+-- and their upcoming registrations in order (the Upcoming page).
 -- MySQL commits DDL implicitly: each statement is safe to run again (MySQL 8
 -- has no CREATE INDEX IF NOT EXISTS: the index is made only when missing).
 
@@ -22,6 +23,13 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 SET @pfsnotify_ddl := (SELECT IF(COUNT(*) = 0, 'CREATE INDEX deliveries_unread ON deliveries (user_id, state, read_at)', 'DO 0')
     FROM information_schema.statistics
     WHERE table_schema = DATABASE() AND table_name = 'deliveries' AND index_name = 'deliveries_unread');
+PREPARE pfsnotify_stmt FROM @pfsnotify_ddl;
+EXECUTE pfsnotify_stmt;
+DEALLOCATE PREPARE pfsnotify_stmt;
+
+SET @pfsnotify_ddl := (SELECT IF(COUNT(*) = 0, 'CREATE INDEX registrations_upcoming ON registrations (user_id, status, start_at)', 'DO 0')
+    FROM information_schema.statistics
+    WHERE table_schema = DATABASE() AND table_name = 'registrations' AND index_name = 'registrations_upcoming');
 PREPARE pfsnotify_stmt FROM @pfsnotify_ddl;
 EXECUTE pfsnotify_stmt;
 DEALLOCATE PREPARE pfsnotify_stmt;

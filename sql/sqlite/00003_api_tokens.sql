@@ -1,7 +1,8 @@
 -- serve-panel: per-user API tokens for the JSON API under /api/v1/ (only
--- the SHA-256 of a token is stored; the token itself is shown once), and an
--- index that counts a person's unread notifications (every page's header)
--- without reading the rows.
+-- the SHA-256 of a token is stored; the token itself is shown once), and
+-- two indexes for the panel's busiest reads: a person's unread
+-- notifications counted without reading the rows (every page's header),
+-- and their upcoming registrations in order (the Upcoming page).
 
 -- +goose Up
 CREATE TABLE IF NOT EXISTS api_tokens (
@@ -17,6 +18,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_hash ON api_tokens (token_hash);
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 
 CREATE INDEX IF NOT EXISTS deliveries_unread ON deliveries (user_id, state, read_at);
+CREATE INDEX IF NOT EXISTS registrations_upcoming ON registrations (user_id, status, start_at);
 
 -- +goose Down
 -- Forward-only: migrations are never rolled back.

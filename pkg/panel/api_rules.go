@@ -1,0 +1,152 @@
+package panel
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// apiRules lists the person's rules; an admin's ?user=LOGIN someone's,
+// ?user=* everyone's.
+func (s *Server) apiRules(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var f store.RuleFilter
+	if login := r.URL.Query().Get("user"); login == "*" {
+		if !p.admin() {
+			return errAdminOnly
+		}
+	} else {
+		u, err := s.subjectUser(r, p, login)
+		if err != nil {
+			return err
+		}
+		f.UserID = u.ID
+	}
+	rules, err := s.opts.Store.ListRules(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]ruleJSON, 0, len(rules))
+	for _, v := range rules {
+		out = append(out, toRuleJSON(v))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ruleRequest is the body of POST /api/v1/rules.
+type ruleRequest struct {
+	User     string   `json:"user"`     // admins only
+	Pattern  string   `json:"pattern"`  // RE2
+	Calendar string   `json:"calendar"` // a name or id; "": every calendar
+	Channels []string `json:"channels"`
+	Leads    []string `json:"leads"`
+	// CaseSensitive keeps the pattern as given; by default (?i) is added.
+	CaseSensitive bool `json:"case_sensitive"`
+}
+
+func (s *Server) apiCreateRule(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var req ruleRequest
+	if err := readJSON(r, &req); err != nil {
+		return err
+	}
+	u, err := s.subjectUser(r, p, req.User)
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	rule := store.Rule{UserID: u.ID, Pattern: rulePattern(req.Pattern, !req.CaseSensitive)}
+	if rule.Channels, err = schedule.ParseChannels(strings.Join(req.Channels, ",")); err != nil {
+		errs["channels"] = err.Error()
+	}
+	if rule.Leads, err = schedule.ParseLeads(strings.Join(req.Leads, ",")); err != nil {
+		errs["leads"] = err.Error()
+	}
+	if req.Calendar != "" {
+		c, err := s.opts.Store.CalendarByRef(r.Context(), req.Calendar)
+		if err != nil {
+			errs["calendar"] = "no calendar " + req.Calendar
+		}
+		rule.CalendarID = c.ID
+	}
+	if len(errs) > 0 {
+		return fieldErrors(errs)
+	}
+	if rule, err = s.opts.Store.CreateRule(r.Context(), rule); err != nil {
+		return err
+	}
+	s.applyRule(r.Context(), rule)
+	writeJSON(w, http.StatusCreated, toRuleJSON(store.RuleView{Rule: rule, UserLogin: u.Login}))
+	return nil
+}
+
+// rulePatchRequest is the body of PATCH /api/v1/rules/{id}.
+type rulePatchRequest struct {
+	Active *bool `json:"active"`
+}
+
+func (s *Server) apiUpdateRule(w http.ResponseWriter, r *http.Request, p *principal) error {
+	rule, err := s.ownedRule(r, p)
+	if err != nil {
+		return err
+	}
+	var req rulePatchRequest
+	if err := readJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Active == nil {
+		return fieldErr("active", "is missing: send {\"active\": false} to pause, true to resume")
+	}
+	if err := s.opts.Store.SetRuleActive(r.Context(), rule.ID, *req.Active); err != nil {
+		return err
+	}
+	rule.Active = *req.Active
+	if rule.Active {
+		s.applyRule(r.Context(), rule)
+	}
+	writeJSON(w, http.StatusOK, toRuleJSON(store.RuleView{Rule: rule}))
+	return nil
+}
+
+func (s *Server) apiDeleteRule(w http.ResponseWriter, r *http.Request, p *principal) error {
+	rule, err := s.ownedRule(r, p)
+	if err != nil {
+		return err
+	}
+	removed, err := s.opts.Store.RemoveRule(r.Context(), rule.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"cancelled_registrations": removed.Registrations, "cancelled_reminders": removed.Deliveries})
+	return nil
+}
+
+// previewJSON is the answer of GET /api/v1/rules/preview: what the live
+// preview of the rules page shows. A bad pattern is a 422 with RE2's
+// message in fields.pattern.
+type previewJSON struct {
+	Pattern string      `json:"pattern"`
+	Events  []eventJSON `json:"events"`
+	More    bool        `json:"more"`
+}
+
+// apiRulePreview: ?pattern=, ?calendar= (an id), ?ignore_case=1.
+func (s *Server) apiRulePreview(w http.ResponseWriter, r *http.Request, p *principal) error {
+	q := r.URL.Query()
+	calendarID, err := optionalID(q.Get("calendar"))
+	if err != nil {
+		return err
+	}
+	pv, err := s.preview(r.Context(), rulePattern(strings.TrimSpace(q.Get("pattern")), q.Get("ignore_case") != ""), calendarID)
+	if err != nil {
+		return err
+	}
+	loc := s.zone(p.user.TimeZone)
+	out := previewJSON{Pattern: pv.Pattern, More: pv.More, Events: make([]eventJSON, 0, len(pv.Events))}
+	for _, e := range pv.Events {
+		out.Events = append(out.Events, toEventJSON(e, loc))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

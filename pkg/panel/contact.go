@@ -1,0 +1,116 @@
+package panel
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/phone"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// testCooldown is how long after a test notification on a channel the
+// next one may be asked for: a phone should not be rung every second.
+const testCooldown = 30 * time.Second
+
+var contactFields = []string{"display_name", "email", "phone", "language", "time_zone"}
+
+func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principal) error {
+	u := p.user
+	f := map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
+	return s.contactForm(w, r, p, http.StatusOK, f, nil)
+}
+
+func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
+	return s.page(w, r, p, status, "contact", &view{Title: "Contact", Nav: "contact", Form: f, Errors: errs,
+		Data: contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion}})
+}
+
+type contactData struct {
+	Zones  []string
+	Region string
+}
+
+func (s *Server) contactSubmit(w http.ResponseWriter, r *http.Request, p *principal) error {
+	f, err := form(r, contactFields...)
+	if err != nil {
+		return err
+	}
+	ch, errs := s.contactChanges(f)
+	if len(errs) == 0 {
+		_, err := s.opts.Store.UpdateUser(r.Context(), p.user.Login, ch)
+		switch {
+		case store.IsInvalid(err):
+			errs = fieldProblems(err, nil)
+		case err != nil:
+			return err
+		default:
+			return redirect(w, r, "/contact?done=contact-saved")
+		}
+	}
+	return s.contactForm(w, r, p, http.StatusUnprocessableEntity, f, errs)
+}
+
+// contactChanges reads the contact form: a phone number is normalised to
+// E.164 (without +, it is read in defaults.phone_region), "" removes it.
+func (s *Server) contactChanges(f map[string]string) (store.UserChanges, map[string]string) {
+	errs := map[string]string{}
+	e164 := ""
+	if f["phone"] != "" {
+		n, err := phone.Normalize(f["phone"], s.opts.Config.Defaults.PhoneRegion)
+		if err != nil {
+			errs["phone"] = err.Error()
+		}
+		e164 = n
+	}
+	if _, err := schedule.LoadZone(f["time_zone"]); err != nil {
+		errs["time_zone"] = err.Error()
+	}
+	name, email, lang, zone := f["display_name"], f["email"], f["language"], f["time_zone"]
+	return store.UserChanges{DisplayName: &name, Email: &email, Phone: &e164, Language: &lang, TimeZone: &zone}, errs
+}
+
+func (s *Server) contactTestCall(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := s.sendTest(r, p, schedule.ChannelCall); err != nil {
+		if store.IsInvalid(err) || errors.Is(err, store.ErrConflict) || statusOf(err) == http.StatusTooManyRequests {
+			u := p.user
+			f := map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
+			return s.contactForm(w, r, p, statusOf(err), f, map[string]string{"phone": err.Error()})
+		}
+		return err
+	}
+	return redirect(w, r, "/contact?done=test-call")
+}
+
+// sendTest puts a test notification on channel for p in the outbox: invoke
+// sends it through the real channel, like any reminder.
+func (s *Server) sendTest(r *http.Request, p *principal, channel schedule.Channel) error {
+	switch channel {
+	case schedule.ChannelCall, schedule.ChannelSMS:
+		if p.user.Phone == "" {
+			return fieldErr("phone", "there is no phone number to call: add one and save first")
+		}
+	case schedule.ChannelPush:
+		subs, err := s.opts.Store.ListPushSubscriptions(r.Context(), p.user.ID, false)
+		if err != nil {
+			return err
+		}
+		if len(subs) == 0 {
+			return fieldErr("push", "no browser is subscribed: enable notifications first")
+		}
+	}
+	key := string(channel) + ":" + p.user.Login
+	now := s.now()
+	if blocked, _ := s.tests.blocked(key, now); blocked {
+		return &httpError{status: http.StatusTooManyRequests, msg: "a test was sent a moment ago: wait half a minute"}
+	}
+	if _, err := s.opts.Store.CreateTestDelivery(r.Context(), p.user.ID, channel, p.user.Login); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return &httpError{status: http.StatusConflict, msg: "a test is waiting to be sent already: it goes out within a minute"}
+		}
+		return err
+	}
+	s.tests.fail(key, now)
+	return nil
+}

@@ -1,0 +1,38 @@
+package panel
+
+import (
+	"net/http"
+
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// inboxLimit is how many past notifications the inbox shows.
+const inboxLimit = 100
+
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, p *principal) error {
+	items, err := s.opts.Store.ListInbox(r.Context(), p.user.ID, store.InboxFilter{Limit: inboxLimit})
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, p, http.StatusOK, "inbox", &view{Title: "Inbox", Nav: "inbox", Data: items})
+}
+
+// inboxRead marks one of the person's own notifications read; anyone
+// else's is not found (an admin reads nobody's mail either).
+func (s *Server) inboxRead(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.opts.Store.MarkRead(r.Context(), p.user.ID, []int64{id}, s.now()); err != nil {
+		return err
+	}
+	return redirect(w, r, "/inbox?done=read")
+}
+
+func (s *Server) inboxReadAll(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if _, err := s.opts.Store.MarkRead(r.Context(), p.user.ID, nil, s.now()); err != nil {
+		return err
+	}
+	return redirect(w, r, "/inbox?done=read")
+}
