@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
-	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -76,15 +74,7 @@ func runDemo(ctx context.Context, a *app, opts demoOptions) error {
 		return ctx.Err()
 	}
 	a.printf("running one pass of invoke (the main job; cron runs it every minute):")
-	templates, err := message.NewTemplates(a.cfg.Templates)
-	if err != nil {
-		return usageError{err}
-	}
-	channels, err := a.channels(s, templates)
-	if err != nil {
-		return err
-	}
-	d, err := dispatch.New(a.dispatchOptions(s, channels))
+	d, _, err := a.newDispatcher(s)
 	if err != nil {
 		return err
 	}

@@ -76,15 +76,7 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		return err
 	}
 	defer s.Close()
-	templates, err := message.NewTemplates(a.cfg.Templates)
-	if err != nil {
-		return usageError{err}
-	}
-	channels, err := a.channels(s, templates)
-	if err != nil {
-		return err
-	}
-	d, err := dispatch.New(a.dispatchOptions(s, channels))
+	d, channels, err := a.newDispatcher(s)
 	if err != nil {
 		return err
 	}
@@ -114,6 +106,20 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		a.printf("invoke: %s", sum)
 	}
 	return nil
+}
+
+// newDispatcher builds the dispatcher over s with the configured channels.
+func (a *app) newDispatcher(s *store.Store) (*dispatch.Dispatcher, map[schedule.Channel]dispatch.Channel, error) {
+	templates, err := message.NewTemplates(a.cfg.Templates)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	channels, err := a.channels(s, templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := dispatch.New(a.dispatchOptions(s, channels))
+	return d, channels, err
 }
 
 func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]dispatch.Channel) dispatch.Options {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,48 +20,14 @@ type RegistrationQuery struct {
 	Limit      int                // 0: 500
 }
 
-// ListRegistrationViews lists registrations by start, then id, as
-// ListRegistrations does, with a calendar filter. The registrations that
-// carry test notifications are left out.
+// ListRegistrationViews is ListRegistrations for the panel's lists: by
+// default every status, at most 500.
 func (s *Store) ListRegistrationViews(ctx context.Context, q RegistrationQuery) ([]RegistrationView, error) {
-	where := []string{"r.origin <> ?"}
-	args := []any{OriginTest}
-	if q.UserID != 0 {
-		where, args = append(where, "r.user_id = ?"), append(args, q.UserID)
-	}
-	if q.CalendarID != 0 {
-		where, args = append(where, "r.event_id IN (SELECT id FROM events WHERE calendar_id = ?)"), append(args, q.CalendarID)
-	}
-	if q.Status != "" {
-		where, args = append(where, "r.status = ?"), append(args, q.Status)
-	}
-	if q.Upcoming {
-		where, args = append(where, "r.start_at > ?"), append(args, s.clock())
-	}
 	if q.Limit <= 0 {
 		q.Limit = 500
 	}
-	query := listRegistrationsSQL + " WHERE " + strings.Join(where, " AND ") + " ORDER BY r.start_at, r.id LIMIT " + strconv.Itoa(q.Limit)
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list registrations: %w", err)
-	}
-	defer rows.Close()
-	var out []RegistrationView
-	for rows.Next() {
-		var v RegistrationView
-		var next anyTime
-		if v.Registration, err = scanRegistration(rows, &v.UserLogin, &v.UserTimeZone, &next, &v.Pending,
-			&v.UserPhone, &v.UserEmail, &v.LivePush); err != nil {
-			return nil, fmt.Errorf("list registrations: %w", err)
-		}
-		v.NextDueAt = next.Time
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list registrations: %w", err)
-	}
-	return out, nil
+	return s.ListRegistrations(ctx, RegistrationFilter{UserID: q.UserID, CalendarID: q.CalendarID, Upcoming: q.Upcoming,
+		IncludeCancelled: true, Status: q.Status, Limit: q.Limit})
 }
 
 // RegisterPanel is Register for a person in the panel: registering again

@@ -13,9 +13,11 @@ type RegistrationFilter struct {
 	UserID           int64
 	RuleID           int64
 	EventID          int64
-	Upcoming         bool // only those whose start is still ahead
-	IncludeCancelled bool
-	Limit            int // 0: no limit
+	CalendarID       int64              // registrations for events of this calendar
+	Upcoming         bool               // only those whose start is still ahead
+	IncludeCancelled bool               // every status, not only active ones
+	Status           RegistrationStatus // only this status (overrides IncludeCancelled)
+	Limit            int                // 0: no limit
 }
 
 // RegistrationView is a registration with what a listing shows next to it.
@@ -40,10 +42,11 @@ const listRegistrationsSQL = `SELECT ` + registrationColumns + `, u.login, u.tim
   (SELECT COUNT(*) FROM push_subscriptions p WHERE p.user_id = u.id AND p.expired_at IS NULL)
 FROM registrations r JOIN users u ON u.id = r.user_id`
 
-// ListRegistrations lists registrations by start, then id.
+// ListRegistrations lists registrations by start, then id. The
+// registrations that carry the panel's test notifications are left out.
 func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]RegistrationView, error) {
-	var where []string
-	var args []any
+	where := []string{"r.origin <> ?"}
+	args := []any{OriginTest}
 	if f.UserID != 0 {
 		where, args = append(where, "r.user_id = ?"), append(args, f.UserID)
 	}
@@ -53,16 +56,19 @@ func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]
 	if f.EventID != 0 {
 		where, args = append(where, "r.event_id = ?"), append(args, f.EventID)
 	}
+	if f.CalendarID != 0 {
+		where, args = append(where, "r.event_id IN (SELECT id FROM events WHERE calendar_id = ?)"), append(args, f.CalendarID)
+	}
 	if f.Upcoming {
 		where, args = append(where, "r.start_at > ?"), append(args, s.clock())
 	}
-	if !f.IncludeCancelled {
+	switch {
+	case f.Status != "":
+		where, args = append(where, "r.status = ?"), append(args, f.Status)
+	case !f.IncludeCancelled:
 		where, args = append(where, "r.status = ?"), append(args, RegistrationActive)
 	}
-	query := listRegistrationsSQL
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := listRegistrationsSQL + " WHERE " + strings.Join(where, " AND ")
 	query += " ORDER BY r.start_at, r.id"
 	if f.Limit > 0 {
 		query += " LIMIT ?"
