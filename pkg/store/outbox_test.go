@@ -195,3 +195,31 @@ func TestDueNowChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// Acknowledging a reminder on one channel stops it on the others.
+func TestAcknowledgeCancelsTheRestOfTheReminder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		reg, _, _ := dueRegistration(t, s, schedule.ChannelPush, schedule.ChannelCall)
+		claims, err := s.ClaimDue(ctx, "a", time.Minute, 1)
+		if err != nil || len(claims) != 1 || claims[0].Channel != schedule.ChannelPush {
+			t.Fatalf("claimed %+v, %v; want the push", claims, err)
+		}
+		if _, err := s.Finish(ctx, "a", []store.Result{{ID: claims[0].ID, State: store.StateSent, Attempt: 1, Outcome: "sent"}}); err != nil {
+			t.Fatal(err)
+		}
+		acked, err := s.AcknowledgeByToken(ctx, claims[0].Token, testNow.Add(51*time.Minute))
+		if err != nil || acked.State != store.StateAcknowledged {
+			t.Fatalf("AcknowledgeByToken = %s, %v; want acknowledged", acked.State, err)
+		}
+		ds, err := s.DeliveriesOfRegistration(ctx, reg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Channel == schedule.ChannelCall && (d.State != store.StateCancelled || d.LastError != "acknowledged by push") {
+				t.Errorf("the call: got %s %q; want cancelled, acknowledged by push", d.State, d.LastError)
+			}
+		}
+	})
+}

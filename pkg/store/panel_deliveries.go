@@ -104,8 +104,8 @@ read_at = COALESCE(read_at, ?), updated_at = ? WHERE id = ?`
 
 // AcknowledgeByToken records that the person saw the notification of the
 // delivery with token (they clicked it, or opened its "got it" link): a
-// sent or answered delivery becomes acknowledged, and it counts as read.
-// It returns the delivery as it is now; ErrNotFound for an unknown token.
+// sent or answered delivery becomes acknowledged, and it counts as read;
+// the same reminder still pending on other channels is cancelled. It returns the delivery as it is now; ErrNotFound for an unknown token.
 func (s *Store) AcknowledgeByToken(ctx context.Context, token string, at time.Time) (Delivery, error) {
 	var out Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -124,7 +124,12 @@ func (s *Store) AcknowledgeByToken(ctx context.Context, token string, at time.Ti
 		if err != nil {
 			return fmt.Errorf("acknowledge delivery #%d: %w", d.ID, err)
 		}
-		return nil
+		if out.State != StateAcknowledged {
+			return nil
+		}
+		// As a "1" pressed on a call does: the person has it, so the
+		// same reminder on other channels is not sent.
+		return cancelSiblings(ctx, tx, out, "acknowledged by "+string(out.Channel), now)
 	})
 	return out, err
 }

@@ -225,7 +225,11 @@ func cancelSiblings(ctx context.Context, tx *sql.Tx, d Delivery, why string, now
 		if err != nil {
 			return fmt.Errorf("cancel delivery #%d: %w", sb.id, err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("cancel delivery #%d: %w", sb.id, err)
+		}
+		if n == 0 {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, addAttemptSQL, sb.id, sb.attempts, now, "cancelled", "", why); err != nil {
