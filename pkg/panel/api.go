@@ -128,23 +128,37 @@ func (s *Server) subjectUser(r *http.Request, p *principal, login string) (store
 	return u, err
 }
 
+// listedUser is whose things a list shows: ?user= absent or the person's
+// own login, them; an admin's ?user=LOGIN, that user; an admin's ?user=*,
+// everyone (0).
+func (s *Server) listedUser(r *http.Request, p *principal) (int64, error) {
+	login := r.URL.Query().Get("user")
+	if login == "*" {
+		if !p.admin() {
+			return 0, errAdminOnly
+		}
+		return 0, nil
+	}
+	u, err := s.subjectUser(r, p, login)
+	return u.ID, err
+}
+
 // apiRegistrations lists registrations: the person's own; an admin's
 // ?user=LOGIN someone's, ?user=* everyone's. ?status=active|cancelled,
 // ?upcoming=1, ?calendar= narrow them.
 func (s *Server) apiRegistrations(w http.ResponseWriter, r *http.Request, p *principal) error {
 	q := r.URL.Query()
 	query := store.RegistrationQuery{Status: store.RegistrationStatus(q.Get("status")), Upcoming: q.Get("upcoming") != ""}
-	if q.Get("user") == "*" {
-		if !p.admin() {
-			return errAdminOnly
-		}
-	} else {
-		u, err := s.subjectUser(r, p, q.Get("user"))
-		if err != nil {
-			return err
-		}
-		query.UserID = u.ID
+	switch query.Status {
+	case "", store.RegistrationActive, store.RegistrationCancelled:
+	default:
+		return fieldErr("status", "%q is not a status (active or cancelled)", query.Status)
 	}
+	userID, err := s.listedUser(r, p)
+	if err != nil {
+		return err
+	}
+	query.UserID = userID
 	if ref := q.Get("calendar"); ref != "" {
 		c, err := s.opts.Store.CalendarByRef(r.Context(), ref)
 		if err != nil {

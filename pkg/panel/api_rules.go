@@ -12,17 +12,11 @@ import (
 // ?user=* everyone's.
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request, p *principal) error {
 	var f store.RuleFilter
-	if login := r.URL.Query().Get("user"); login == "*" {
-		if !p.admin() {
-			return errAdminOnly
-		}
-	} else {
-		u, err := s.subjectUser(r, p, login)
-		if err != nil {
-			return err
-		}
-		f.UserID = u.ID
+	userID, err := s.listedUser(r, p)
+	if err != nil {
+		return err
 	}
+	f.UserID = userID
 	rules, err := s.opts.Store.ListRules(r.Context(), f)
 	if err != nil {
 		return err

@@ -62,6 +62,8 @@ func TestAPIRegistrations(t *testing.T) {
 		t.Errorf("everyone's registrations: got %d; want 2", len(list))
 	}
 	wantStatus(t, "a member lists everyone's", api("GET", "/api/v1/registrations?user=*", "alice", "").ResponseRecorder, http.StatusForbidden)
+	wantStatus(t, "an unknown status", api("GET", "/api/v1/registrations?status=bogus", "alice", "").ResponseRecorder, http.StatusUnprocessableEntity)
+	wantStatus(t, "a member lists everyone's rules", api("GET", "/api/v1/rules?user=*", "alice", "").ResponseRecorder, http.StatusForbidden)
 	decode(t, api("GET", "/api/v1/registrations?user=alice", "root", "").ResponseRecorder, &list)
 	if len(list) != 1 || list[0].User != "alice" || list[0].NextDueAt == nil {
 		t.Errorf("alice's registrations: got %+v", list)
