@@ -12,27 +12,22 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	calendar "google.golang.org/api/calendar/v3"
 	"google.golang.org/api/option"
 
+	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/calsync"
 	"github.com/pfsnotify/pfsnotify/pkg/calsync/calsynctest"
-	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -76,47 +71,6 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// openDB makes a fresh database and returns it with its cleanup.
-func openDB(ctx context.Context, driver, dsn string) (*store.Store, func(), error) {
-	if driver == "sqlite" {
-		dir, err := os.MkdirTemp("", "calsync-bench")
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := store.Open(ctx, config.Database{Driver: "sqlite", DSN: filepath.Join(dir, "bench.db"), MaxOpenConns: 4, ConnMaxLifetime: time.Hour})
-		if err != nil {
-			return nil, nil, err
-		}
-		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
-	}
-	mc, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, nil, err
-	}
-	admin, err := sql.Open("mysql", mc.FormatDSN())
-	if err != nil {
-		return nil, nil, err
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	name := "pfsbench_calsync_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	mc.DBName = name
-	s, err := store.Open(ctx, config.Database{Driver: "mysql", DSN: mc.FormatDSN(), MaxOpenConns: 8, ConnMaxLifetime: time.Hour})
-	if err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	return s, func() {
-		s.Close()
-		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
-		admin.Close()
-	}, nil
 }
 
 // seed adds the members and their rules: 300 rules name one series, 150 a
@@ -170,14 +124,11 @@ func printRow(name string, took time.Duration, r calsync.Report) {
 }
 
 func bench(ctx context.Context, kind, driver, dsn string, runs int) error {
-	s, cleanup, err := openDB(ctx, driver, dsn)
+	s, cleanup, err := benchdb.Open(ctx, driver, dsn, "calsync")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	if err := seed(ctx, s); err != nil {
 		return err
 	}

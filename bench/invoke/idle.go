@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -13,10 +14,11 @@ import (
 // idle measures "pfsnotify invoke" with nothing due over a history of n
 // finished deliveries: the "what is due" queries must not scan history.
 func idle(ctx context.Context, b *bench, n int) (time.Duration, error) {
-	db, err := b.freshDatabase(ctx, fmt.Sprintf("idle_%d", n))
+	db, remove, err := benchdb.Fresh(ctx, b.driver, b.mysqlDSN, fmt.Sprintf("idle_%d", n))
 	if err != nil {
 		return 0, err
 	}
+	defer remove()
 	if err := seedHistory(ctx, db, n); err != nil {
 		return 0, fmt.Errorf("seed %d deliveries: %w", n, err)
 	}

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,7 +28,6 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
-	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 type bench struct {
@@ -89,35 +87,6 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "invoke-bench:", err)
 	os.Exit(1)
-}
-
-// freshDatabase makes an empty, migrated database named name.
-func (b *bench) freshDatabase(ctx context.Context, name string) (config.Database, error) {
-	db := config.Database{Driver: b.driver, MaxOpenConns: 10, ConnMaxLifetime: time.Minute}
-	switch b.driver {
-	case "mysql":
-		mc, err := mysql.ParseDSN(b.mysqlDSN)
-		if err != nil {
-			return db, err
-		}
-		mc.DBName = ""
-		cmd := exec.CommandContext(ctx, "mariadb", "-uroot", "-h127.0.0.1", "-e",
-			fmt.Sprintf("DROP DATABASE IF EXISTS pfsbench_%s; CREATE DATABASE pfsbench_%s CHARACTER SET utf8mb4", name, name))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return db, fmt.Errorf("create database: %v: %s", err, out)
-		}
-		mc.DBName = "pfsbench_" + name
-		db.DSN = mc.FormatDSN()
-	default:
-		db.DSN = filepath.Join(b.dir, name+".db")
-	}
-	s, err := store.Open(ctx, db)
-	if err != nil {
-		return db, err
-	}
-	defer s.Close()
-	_, err = s.Migrate(ctx)
-	return db, err
 }
 
 // timeInvoke runs "pfsnotify invoke -q" runs times and returns the median.

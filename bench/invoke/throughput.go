@@ -17,6 +17,7 @@ import (
 
 	webpushgo "github.com/SherClockHolmes/webpush-go"
 
+	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -57,10 +58,11 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 	}
 	defer stop()
 
-	db, err := b.freshDatabase(ctx, "throughput")
+	db, remove, err := benchdb.Fresh(ctx, b.driver, b.mysqlDSN, "throughput")
 	if err != nil {
 		return r, err
 	}
+	defer remove()
 	if err := seedDue(ctx, db, subs, n); err != nil {
 		return r, fmt.Errorf("seed: %w", err)
 	}

@@ -22,15 +22,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -38,8 +34,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
+	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
 	"github.com/pfsnotify/pfsnotify/pkg/panel"
@@ -91,14 +86,11 @@ func main() {
 // run measures one backend; with profile set, it writes a CPU profile of
 // the measurement there.
 func run(ctx context.Context, driver, dsn string, duration time.Duration, conns int, profile *os.File) error {
-	s, cleanup, err := openDB(ctx, driver, dsn)
+	s, cleanup, err := benchdb.Open(ctx, driver, dsn, "panel")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	token, err := seed(ctx, s)
 	if err != nil {
 		return err
@@ -262,47 +254,6 @@ func seed(ctx context.Context, s *store.Store) (string, error) {
 	}
 	token, _, err := s.CreateSession(ctx, member.ID, 24*time.Hour)
 	return token, err
-}
-
-// openDB makes a fresh database and returns it with its cleanup.
-func openDB(ctx context.Context, driver, dsn string) (*store.Store, func(), error) {
-	if driver == "sqlite" {
-		dir, err := os.MkdirTemp("", "panel-bench")
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := store.Open(ctx, config.Database{Driver: "sqlite", DSN: filepath.Join(dir, "bench.db"), MaxOpenConns: 10, ConnMaxLifetime: time.Hour})
-		if err != nil {
-			return nil, nil, err
-		}
-		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
-	}
-	mc, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, nil, err
-	}
-	admin, err := sql.Open("mysql", mc.FormatDSN())
-	if err != nil {
-		return nil, nil, err
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	name := "pfsbench_panel_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	mc.DBName = name
-	s, err := store.Open(ctx, config.Database{Driver: "mysql", DSN: mc.FormatDSN(), MaxOpenConns: 10, ConnMaxLifetime: time.Hour})
-	if err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	return s, func() {
-		s.Close()
-		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
-		admin.Close()
-	}, nil
 }
 
 func pct(sorted []time.Duration, p float64) time.Duration {

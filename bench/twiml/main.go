@@ -34,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
 )
 
@@ -90,7 +91,7 @@ func main() {
 }
 
 func benchBackend(ctx context.Context, o options, driver string) error {
-	db, cleanup, err := openDatabase(ctx, driver, o.mysqlDSN)
+	db, cleanup, err := benchdb.Open(ctx, driver, o.mysqlDSN, "twiml")
 	if err != nil {
 		return err
 	}

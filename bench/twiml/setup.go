@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -22,52 +15,6 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/twiml"
 )
-
-// openDatabase makes a fresh, migrated database of driver with the
-// config's defaults, and a function that removes it.
-func openDatabase(ctx context.Context, driver, mysqlDSN string) (*store.Store, func(), error) {
-	cfg := config.Default().Database
-	var cleanup func()
-	switch driver {
-	case "sqlite":
-		dir, err := os.MkdirTemp("", "twiml-bench")
-		if err != nil {
-			return nil, nil, err
-		}
-		cfg.DSN = filepath.Join(dir, "pfsnotify.db")
-		cleanup = func() { os.RemoveAll(dir) }
-	case "mysql":
-		mc, err := mysql.ParseDSN(mysqlDSN)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-mysql: %w", err)
-		}
-		var b [4]byte
-		rand.Read(b[:])
-		name := "pfsbench_twiml_" + hex.EncodeToString(b[:])
-		admin, err := sql.Open("mysql", mc.FormatDSN())
-		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-			admin.Close()
-			return nil, nil, fmt.Errorf("create the bench database on %s: %w", mc.Addr, err)
-		}
-		cleanup = func() { admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name); admin.Close() }
-		mc.DBName = name
-		cfg.Driver, cfg.DSN = "mysql", mc.FormatDSN()
-	default:
-		return nil, nil, fmt.Errorf("-driver %q: use sqlite or mysql", driver)
-	}
-	s, err := store.Open(ctx, cfg)
-	if err == nil {
-		_, err = s.Migrate(ctx)
-	}
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); cleanup() }, nil
-}
 
 // signed is a request Twilio would make: the voice URL of a placed call,
 // its form, the signature.
