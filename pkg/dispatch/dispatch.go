@@ -22,7 +22,6 @@ type Store interface {
 	Release(ctx context.Context, owner string, ids []int64) error
 	PendingCalls(ctx context.Context, until time.Time) ([]store.PendingCall, error)
 	Advance(ctx context.Context, at map[int64]time.Time) error
-	DuplicateOf(ctx context.Context, c store.Claim) (int64, error)
 }
 
 // Options configure a Dispatcher; see config.Invoke for what each means.

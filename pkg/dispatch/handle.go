@@ -19,13 +19,6 @@ func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	if why := SkipReason(c, m, now); why != "" {
 		return skipped(r, why)
 	}
-	dup, err := d.opts.Store.DuplicateOf(ctx, c)
-	if err != nil {
-		return d.retry(r, c, err, 0, now)
-	}
-	if dup != 0 {
-		return skipped(r, fmt.Sprintf("duplicate of delivery #%d: another registration reminds of the same event", dup))
-	}
 	ch, ok := d.opts.Channels[c.Channel]
 	if !ok {
 		return d.noTarget(r, c, fmt.Errorf("%w: the %s channel is not configured", message.ErrNoTarget, c.Channel))

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"fmt"
 	"net/url"
 	"time"
 
@@ -44,6 +45,8 @@ func SkipReason(c store.Claim, m message.Message, now time.Time) string {
 		return "event cancelled"
 	case m.Stale(now):
 		return "too late: the event started at " + c.OccurrenceAt.UTC().Format(time.RFC3339)
+	case c.DuplicateOf != 0:
+		return fmt.Sprintf("duplicate of delivery #%d: another registration reminds of the same event", c.DuplicateOf)
 	}
 	return ""
 }

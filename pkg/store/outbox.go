@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,8 +15,14 @@ type Claim struct {
 	Registration Registration
 	Event        *Event // nil for an ad-hoc registration
 	// TakenOver says the delivery was claimed before by a run whose lease
-	// expired: that run may have sent it (a call with a ProviderRef was placed).
+	// expired: that run may have sent it.
 	TakenOver bool
+	// DuplicateOf is an earlier delivery, not cancelled or failed, of the
+	// same reminder (kind, channel, lead, occurrence) to the same person
+	// about the same event through another registration — two of their
+	// rules match one event — or 0. The unique key stops duplicates within
+	// a registration; this lets the dispatcher stop them across.
+	DuplicateOf int64
 }
 
 // claimLock is what makes concurrent claims skip each other's rows: FOR
@@ -137,29 +142,4 @@ func int64Args(ids []int64) []any {
 		args[i] = id
 	}
 	return args
-}
-
-const duplicateOfSQL = `SELECT d.id FROM deliveries d JOIN registrations r ON r.id = d.registration_id
-WHERE r.event_id = ? AND d.user_id = ? AND d.kind = ? AND d.channel = ? AND d.occurrence_at = ? AND d.lead_seconds = ?
-AND d.id < ? AND d.state <> ? AND d.state <> ? ORDER BY d.id LIMIT 1`
-
-// DuplicateOf returns an earlier delivery, not cancelled or failed, of the
-// same reminder (kind, channel, lead, occurrence) to the same person about
-// the same event through another registration — two of their rules match
-// one event — or 0. The unique key stops duplicates within a registration;
-// this stops them across registrations.
-func (s *Store) DuplicateOf(ctx context.Context, c Claim) (int64, error) {
-	if c.Registration.EventID == 0 {
-		return 0, nil
-	}
-	var id int64
-	err := s.db.QueryRowContext(ctx, duplicateOfSQL, c.Registration.EventID, c.UserID, c.Kind, c.Channel,
-		dbTime(c.OccurrenceAt), int64(c.Lead/time.Second), c.ID, StateCancelled, StateFailed).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("look for a duplicate of delivery #%d: %w", c.ID, err)
-	}
-	return id, nil
 }

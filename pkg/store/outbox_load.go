@@ -35,15 +35,51 @@ func (s *Store) loadClaims(ctx context.Context, ids []int64, takenOver map[int64
 	if err != nil {
 		return nil, err
 	}
+	dups, err := s.duplicatesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	claims := make([]Claim, 0, len(deliveries))
 	for _, d := range deliveries {
-		c := Claim{Delivery: d, User: users[d.UserID], Registration: regs[d.RegistrationID], TakenOver: takenOver[d.ID]}
+		c := Claim{Delivery: d, User: users[d.UserID], Registration: regs[d.RegistrationID], TakenOver: takenOver[d.ID],
+			DuplicateOf: dups[d.ID]}
 		if ev, ok := events[c.Registration.EventID]; ok {
 			c.Event = &ev
 		}
 		claims = append(claims, c)
 	}
 	return claims, nil
+}
+
+const duplicatesOfSQL = `SELECT c.id, MIN(d.id) FROM deliveries c
+JOIN registrations rc ON rc.id = c.registration_id
+JOIN registrations r ON r.event_id = rc.event_id
+JOIN deliveries d ON d.registration_id = r.id AND d.user_id = c.user_id AND d.kind = c.kind AND d.channel = c.channel
+  AND d.occurrence_at = c.occurrence_at AND d.lead_seconds = c.lead_seconds AND d.id < c.id AND d.state <> ? AND d.state <> ?
+WHERE rc.event_id IS NOT NULL AND c.id IN `
+
+// duplicatesOf finds, for the deliveries ids, the earliest live delivery
+// of the same reminder through another registration for the same event
+// (see Claim.DuplicateOf): one query for a whole batch.
+func (s *Store) duplicatesOf(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	args := append([]any{StateCancelled, StateFailed}, int64Args(ids)...)
+	rows, err := s.db.QueryContext(ctx, duplicatesOfSQL+"("+placeholders(len(ids))+") GROUP BY c.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("look for duplicate deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]int64)
+	for rows.Next() {
+		var id, dup int64
+		if err := rows.Scan(&id, &dup); err != nil {
+			return nil, fmt.Errorf("look for duplicate deliveries: %w", err)
+		}
+		out[id] = dup
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look for duplicate deliveries: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Store) deliveriesByID(ctx context.Context, ids []int64) ([]Delivery, error) {
