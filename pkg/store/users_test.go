@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,32 @@ func TestListUsersOrdered(t *testing.T) {
 		}
 		if strings.Join(got, ",") != "adam,mia,zoe" {
 			t.Errorf("got %v; want adam,mia,zoe", got)
+		}
+	})
+}
+
+// TestTextRoundTrip stores text that a driver interpolating arguments
+// must escape (MariaDB runs with interpolateParams) and reads it back.
+func TestTextRoundTrip(t *testing.T) {
+	names := []string{
+		`O'Brien`, `back\slash`, `"double"`, `?`, `a ? b ?`, `-- comment`, `/* c */`,
+		`\'; DROP TABLE users; --`, "Zoë Ångström 松本", "%_like", `0x41`, `_binary'x'`,
+	}
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i, name := range names {
+			u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("user%d", i), DisplayName: name,
+				TimeZone: "UTC", Language: "en"})
+			if err != nil {
+				t.Fatalf("CreateUser(%q): %v", name, err)
+			}
+			got, err := s.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatalf("UserByID: %v", err)
+			}
+			if got.DisplayName != name {
+				t.Errorf("got display name %q; want %q", got.DisplayName, name)
+			}
 		}
 	})
 }
