@@ -79,6 +79,9 @@ func main() {
 			fmt.Printf("| %s | invoke, 10,000 Web Push | %.0f/s (%s) | |\n", driver, r.invokeRate, r.invokeElapsed.Round(time.Millisecond))
 			fmt.Printf("| %s | bare webpush-go, same service and concurrency | %.0f/s | |\n", driver, r.bareRate)
 			fmt.Printf("| %s | invoke / bare | %.0f%% | ≥ 70%% |\n", driver, 100*r.invokeRate/r.bareRate)
+			fmt.Printf("| %s | pfsnotify's push channel alone (no database, no dispatcher), same service and concurrency | %.0f/s | |\n",
+				driver, r.channelRate)
+			fmt.Printf("| %s | invoke / channel alone | %.0f%% | |\n", driver, 100*r.invokeRate/r.channelRate)
 			fmt.Printf("| %s | peak RSS of the invoke run | %.1f MB | < 100 MB |\n", driver, float64(r.peakRSS)/1e6)
 		}
 	}

@@ -33,6 +33,7 @@ type throughputResult struct {
 	invokeRate    float64
 	invokeElapsed time.Duration
 	bareRate      float64
+	channelRate   float64
 	peakRSS       int64 // bytes
 }
 
@@ -90,6 +91,10 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 		return r, err
 	}
 	r.bareRate = float64(n) / elapsed.Seconds()
+	if elapsed, err = channelSends(ctx, subs, n, public, private); err != nil {
+		return r, err
+	}
+	r.channelRate = float64(n) / elapsed.Seconds()
 	return r, nil
 }
 

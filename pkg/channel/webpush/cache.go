@@ -13,7 +13,9 @@ import (
 // after host change as pushes succeed and fail; subCache.mu guards them.
 type sub struct {
 	store.PushSubscription
-	host string // of the endpoint: the push service
+	endpoint     *url.URL // nil when the endpoint is not an https URL
+	host         string   // of the endpoint: the push service
+	p256dh, auth []byte   // the keys, decoded; nil when they are not base64url
 
 	lastSuccess time.Time
 	failures    int
@@ -95,11 +97,7 @@ func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *use
 	list, err := c.src.ListPushSubscriptions(ctx, userID, false)
 	subs := make([]*sub, 0, len(list))
 	for _, p := range list {
-		s := &sub{PushSubscription: p, lastSuccess: p.LastSuccessAt, failures: p.ConsecutiveFailures}
-		if u, err := url.Parse(p.Endpoint); err == nil {
-			s.host = u.Host
-		}
-		subs = append(subs, s)
+		subs = append(subs, newSub(p))
 	}
 	c.mu.Lock()
 	e.subs, e.err, e.loadedAt = subs, err, now
@@ -108,6 +106,17 @@ func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *use
 	}
 	c.mu.Unlock()
 	close(e.ready)
+}
+
+// newSub reads what each push to p needs once: its endpoint and keys.
+func newSub(p store.PushSubscription) *sub {
+	s := &sub{PushSubscription: p, lastSuccess: p.LastSuccessAt, failures: p.ConsecutiveFailures}
+	if u, err := url.Parse(p.Endpoint); err == nil && u.Scheme == "https" && u.Host != "" {
+		s.endpoint, s.host = u, u.Host
+	}
+	s.p256dh, _ = decodeKey(p.P256dh)
+	s.auth, _ = decodeKey(p.Auth)
+	return s
 }
 
 // sweep forgets the entries older than ttl, at most once per ttl. c.mu is held.

@@ -11,9 +11,9 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
-// MaxPayload is the largest payload webpush-go can send: it pads every
-// body to one 4096-byte record (header 86, tag 16, delimiter 1).
-const MaxPayload = 4096 - 86 - 16 - 1
+// MaxPayload is the largest payload a push can carry: every body is one
+// record of recordSize bytes (header 86, tag 16, delimiter 1).
+const MaxPayload = recordSize - headerSize - 16 - 1
 
 // interactionWithin: a notification for an event starting this soon stays
 // on screen until the person acts on it.

@@ -1,7 +1,10 @@
 package webpush
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	webpushgo "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
@@ -114,27 +115,14 @@ func (c *Channel) try(ctx context.Context, s *sub, m message.Message, payload []
 	if m.Stale(now) {
 		return result{sub: s, outcome: permanent, err: errors.New("the event started while waiting for the rate limit"), ours: true}
 	}
-	opts := &webpushgo.Options{
-		HTTPClient: c.client, Subscriber: c.subscriber, Topic: m.Topic(), TTL: ttl(m, now), Urgency: webpushgo.UrgencyHigh,
-		VAPIDPublicKey: c.publicKey, VAPIDPrivateKey: c.privateKey,
-	}
-	// webpush-go appends the padding to the slice it is given: with no
-	// room left in it, it copies instead of writing into the payload that
-	// the other browsers' pushes are encrypting at the same time.
-	payload = payload[:len(payload):len(payload)]
-	resp, err := webpushgo.SendNotificationWithContext(ctx, payload, &webpushgo.Subscription{
-		Endpoint: s.Endpoint, Keys: webpushgo.Keys{P256dh: s.P256dh, Auth: s.Auth},
-	}, opts)
+	resp, err := c.post(ctx, s, m, payload, now)
 	if err != nil {
 		// A *url.Error names the endpoint, whose path is the subscription's
 		// secret: keep only its cause.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
-			if ue.Op == "parse" {
-				return result{sub: s, outcome: permanent, err: errors.New("the endpoint is not a URL")}
-			}
 			return result{sub: s, outcome: retry, err: ue.Err, ours: ctx.Err() != nil}
 		}
-		return result{sub: s, outcome: permanent, err: fmt.Errorf("encrypt for this subscription: %w", err)}
+		return result{sub: s, outcome: permanent, err: err}
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
@@ -153,6 +141,41 @@ func (c *Channel) try(ctx context.Context, s *sub, m message.Message, payload []
 	}
 	r.err = fmt.Errorf("%s%s", resp.Status, clean(snippet))
 	return r
+}
+
+// post encrypts payload for s and posts it to the push service (RFC 8030):
+// a TTL until the event starts, urgency high, the occurrence's topic.
+func (c *Channel) post(ctx context.Context, s *sub, m message.Message, payload []byte, now time.Time) (*http.Response, error) {
+	if s.endpoint == nil {
+		return nil, errors.New("the endpoint is not an https:// URL")
+	}
+	as, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("make a one-time key: %w", err)
+	}
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	body, err := seal(payload, s.p256dh, s.auth, as, salt, recordSize)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt for this subscription: %w", err)
+	}
+	auth, err := c.vapid.header(s.endpoint)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("the endpoint is not an https:// URL")
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Encoding", "aes128gcm")
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("TTL", strconv.Itoa(ttl(m, now)))
+	req.Header.Set("Urgency", "high")
+	if topic := m.Topic(); topic != "" {
+		req.Header.Set("Topic", topic)
+	}
+	return c.client.Do(req)
 }
 
 // maxRetryAfter bounds a push service's Retry-After.

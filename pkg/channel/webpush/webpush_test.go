@@ -64,8 +64,8 @@ func TestKeysInOtherEncodings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New with padded and standard base64 keys: %v", err)
 	}
-	if c.publicKey != public || c.privateKey != private {
-		t.Errorf("got keys in another form; want base64url without padding")
+	if c.vapid.k != public {
+		t.Errorf("got k=%s; want the public key as base64url without padding, %s", c.vapid.k, public)
 	}
 }
 

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// channelSends sends n reminders through pfsnotify's push channel alone:
+// the sender invoke uses (payload, encryption, VAPID), with the
+// subscriptions in memory instead of a database and no dispatcher. It
+// shows what invoke's own work costs, apart from the sender's.
+func channelSends(ctx context.Context, subs []subscription, n int, public, private string) (time.Duration, error) {
+	mem := memSubscriptions{}
+	for i, s := range subs {
+		id := int64(i + 1)
+		mem[id] = []store.PushSubscription{{ID: id, UserID: id, Endpoint: s.Endpoint, P256dh: s.P256dh, Auth: s.Auth}}
+	}
+	ch, err := webpush.New(webpush.Options{Subscriptions: mem, PublicKey: public, PrivateKey: private,
+		Subject: "mailto:bench@example.org", HTTPClient: webpush.NewHTTPClient(15*time.Second, concurrency)})
+	if err != nil {
+		return 0, err
+	}
+	startAt := time.Now().Add(3 * time.Hour)
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				user := i/leadsPerEvent%int64(len(subs)) + 1
+				m := message.Message{DeliveryID: i + 1, RegistrationID: user, Token: fmt.Sprintf("t%d", i), Kind: message.KindReminder,
+					Channel: "push", Attempt: 1, To: message.Recipient{UserID: user, Login: fmt.Sprintf("member%05d", user),
+						TimeZone: "Europe/Zurich", Language: "en-GB"},
+					Title: "Collaboration meeting", StartAt: startAt, Lead: time.Duration(i%leadsPerEvent+1) * time.Minute}
+				if _, err := ch.Send(ctx, m); err != nil {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return 0, fmt.Errorf("%d channel sends failed", f)
+	}
+	return elapsed, nil
+}
+
+// memSubscriptions is the channel's store in memory; it forgets outcomes.
+type memSubscriptions map[int64][]store.PushSubscription
+
+func (m memSubscriptions) ListPushSubscriptions(_ context.Context, userID int64, _ bool) ([]store.PushSubscription, error) {
+	return m[userID], nil
+}
+func (memSubscriptions) ExpirePushSubscription(context.Context, int64, time.Time) error { return nil }
+func (memSubscriptions) MarkPushSuccesses(context.Context, time.Time, []int64) error    { return nil }
+func (memSubscriptions) MarkPushFailure(context.Context, int64) (int, error)            { return 1, nil }
