@@ -63,6 +63,13 @@ type memSubscriptions map[int64][]store.PushSubscription
 func (m memSubscriptions) ListPushSubscriptions(_ context.Context, userID int64, _ bool) ([]store.PushSubscription, error) {
 	return m[userID], nil
 }
+func (m memSubscriptions) LivePushSubscriptionsOf(_ context.Context, users []int64) (map[int64][]store.PushSubscription, error) {
+	out := make(map[int64][]store.PushSubscription)
+	for _, id := range users {
+		out[id] = m[id]
+	}
+	return out, nil
+}
 func (memSubscriptions) ExpirePushSubscription(context.Context, int64, time.Time) error { return nil }
 func (memSubscriptions) MarkPushSuccesses(context.Context, time.Time, []int64) error    { return nil }
 func (memSubscriptions) MarkPushFailure(context.Context, int64) (int, error)            { return 1, nil }

@@ -169,6 +169,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 			continue
 		}
 		emptyOnce, claimedAny = false, true
+		d.prefetch(ctx, claims)
 		for i, c := range claims {
 			inflight.Add(1)
 			select {
@@ -181,6 +182,28 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 		}
 	}
 	return nil
+}
+
+// prefetcher is a channel that reads what it needs of a batch's people in
+// one query (push subscriptions) rather than one per send.
+type prefetcher interface {
+	Prefetch(ctx context.Context, userIDs []int64) error
+}
+
+// prefetch lets channels read ahead for a claimed batch. A failure is
+// logged: each send then reads what it needs itself.
+func (d *Dispatcher) prefetch(ctx context.Context, claims []store.Claim) {
+	users := make(map[schedule.Channel][]int64)
+	for _, c := range claims {
+		users[c.Channel] = append(users[c.Channel], c.User.ID)
+	}
+	for name, ids := range users {
+		if p, ok := d.opts.Channels[name].(prefetcher); ok {
+			if err := p.Prefetch(ctx, ids); err != nil && ctx.Err() == nil {
+				d.opts.Log.Warn("prefetch for a batch", "channel", name, "err", err)
+			}
+		}
+	}
 }
 
 // flusher is a channel that batches writes of its own (push subscriptions'

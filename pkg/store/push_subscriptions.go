@@ -198,6 +198,39 @@ func (s *Store) ListPushSubscriptions(ctx context.Context, userID int64, include
 	return subs, nil
 }
 
+const liveSubscriptionsOfSQL = `SELECT ` + pushSubscriptionColumns + ` FROM push_subscriptions
+WHERE expired_at IS NULL AND user_id IN (%s) ORDER BY user_id, id`
+
+// LivePushSubscriptionsOf returns the live subscriptions of several users
+// at once, by user, each user's oldest first; a user without any is not in
+// the map. invoke reads a claimed batch's with it in one query.
+func (s *Store) LivePushSubscriptionsOf(ctx context.Context, userIDs []int64) (map[int64][]PushSubscription, error) {
+	out := make(map[int64][]PushSubscription, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(userIDs))
+	for i, id := range userIDs {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(liveSubscriptionsOfSQL, placeholders(len(userIDs))), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list push subscriptions of %d users: %w", len(userIDs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPushSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list push subscriptions of %d users: %w", len(userIDs), err)
+		}
+		out[p.UserID] = append(out[p.UserID], p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list push subscriptions of %d users: %w", len(userIDs), err)
+	}
+	return out, nil
+}
+
 const deletePushSubscriptionSQL = `DELETE FROM push_subscriptions WHERE id = ? AND user_id = ?`
 
 // DeletePushSubscription deletes subscription id of user userID; ErrNotFound

@@ -3,6 +3,7 @@ package webpush
 import (
 	"context"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -91,6 +92,45 @@ func (c *subCache) fresh(e *userSubs, now time.Time) bool {
 	default:
 		return true
 	}
+}
+
+// prefetch loads, in one query, the subscriptions of those of users that
+// have no fresh entry, so that their sends find them cached. Nothing is
+// cached when the query fails: each send then loads its own.
+func (c *subCache) prefetch(ctx context.Context, users []int64, now time.Time) error {
+	if c.ttl < 0 {
+		return nil
+	}
+	c.mu.Lock()
+	var missing []int64
+	for _, id := range users {
+		if e := c.users[id]; (e == nil || !c.fresh(e, now)) && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	lists, err := c.src.LivePushSubscriptionsOf(ctx, missing)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sweep(now)
+	for _, id := range missing {
+		if e := c.users[id]; e != nil && c.fresh(e, now) {
+			continue // a send loaded it meanwhile
+		}
+		e := &userSubs{ready: make(chan struct{}), loadedAt: now}
+		for _, p := range lists[id] {
+			e.subs = append(e.subs, newSub(p))
+		}
+		close(e.ready)
+		c.users[id] = e
+	}
+	return nil
 }
 
 func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *userSubs) {

@@ -3,6 +3,7 @@ package webpush
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +123,78 @@ func TestCacheForgetsOldEntries(t *testing.T) {
 	if n != 1 {
 		t.Errorf("got %d cached people after the TTL passed; want 1, the one just sent to", n)
 	}
+}
+
+func TestPrefetch(t *testing.T) {
+	send := func(e *env, user int64) error {
+		m := reminder()
+		m.To.UserID = user
+		_, err := e.ch.Send(context.Background(), m)
+		return err
+	}
+	tests := []struct {
+		name        string
+		before      []int64 // sent to before the prefetch
+		prefetch    []int64
+		failBatch   bool
+		advance     time.Duration // between the prefetch and the sends
+		wantBatches string        // the users each batch query asked for
+		wantLists   int           // one-person reads
+	}{
+		{"a batch, one query", nil, []int64{1, 2, 2, 3}, false, 0, "[[1 2 3]]", 0},
+		{"people already cached are not asked for", []int64{1}, []int64{1, 2, 3}, false, 0, "[[2 3]]", 1},
+		{"everyone cached: no query", []int64{1, 2, 3}, []int64{1, 3}, false, 0, "[]", 3},
+		{"a failed query caches nothing", nil, []int64{1, 2, 3}, true, 0, "[[1 2 3]]", 3},
+		{"stale after the TTL", nil, []int64{1, 2, 3}, false, DefaultCacheTTL, "[[1 2 3]]", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.subscribe(1)
+			e.subscribe(2)
+			e.subscribe(2)
+			e.subscribe(3)
+			for _, u := range tt.before {
+				if err := send(e, u); err != nil {
+					t.Fatalf("send to %d before: %v", u, err)
+				}
+			}
+			if tt.failBatch {
+				e.store.listErr = errors.New("database is locked")
+			}
+			err := e.ch.Prefetch(context.Background(), tt.prefetch)
+			if gotErr := err != nil; gotErr != tt.failBatch {
+				t.Fatalf("Prefetch: %v; want an error: %v", err, tt.failBatch)
+			}
+			e.store.mu.Lock()
+			e.store.listErr = nil
+			e.store.mu.Unlock()
+			e.clock.Advance(tt.advance)
+			for _, u := range []int64{1, 2, 3} {
+				if err := send(e, u); err != nil {
+					t.Errorf("send to %d: %v", u, err)
+				}
+			}
+			lists, _, _, _ := e.store.calls()
+			e.store.mu.Lock()
+			batches := fmt.Sprint(e.store.batches)
+			e.store.mu.Unlock()
+			if batches != tt.wantBatches || lists != tt.wantLists {
+				t.Errorf("got batch queries %s and %d one-person reads; want %s and %d", batches, lists, tt.wantBatches, tt.wantLists)
+			}
+			if got, want := len(e.push.Pushes()), len(tt.before)+4+count(tt.before, 2); got != want {
+				t.Errorf("got %d pushes; want %d", got, want)
+			}
+		})
+	}
+}
+
+func count(users []int64, user int64) int {
+	n := 0
+	for _, u := range users {
+		if u == user {
+			n++
+		}
+	}
+	return n
 }

@@ -45,6 +45,7 @@ type fakeStore struct {
 	mu        sync.Mutex
 	subs      []store.PushSubscription
 	lists     int
+	batches   [][]int64 // the users of each LivePushSubscriptionsOf
 	successes []int64
 	failures  []int64
 	expiries  []int64
@@ -78,6 +79,22 @@ func (f *fakeStore) ListPushSubscriptions(ctx context.Context, userID int64, inc
 	for _, s := range f.subs {
 		if s.UserID == userID && (includeExpired || s.ExpiredAt.IsZero()) {
 			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) LivePushSubscriptionsOf(ctx context.Context, userIDs []int64) (map[int64][]store.PushSubscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.batches = append(f.batches, slices.Clone(userIDs))
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	out := make(map[int64][]store.PushSubscription)
+	for _, s := range f.subs {
+		if slices.Contains(userIDs, s.UserID) && s.ExpiredAt.IsZero() {
+			out[s.UserID] = append(out[s.UserID], s)
 		}
 	}
 	return out, nil

@@ -72,6 +72,16 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 	return aggregate(results)
 }
 
+// Prefetch reads the subscriptions of the people about to get a push in
+// one query; the dispatcher calls it with each batch it claims. A failure
+// costs only that: each send then reads its person's subscriptions itself.
+func (c *Channel) Prefetch(ctx context.Context, userIDs []int64) error {
+	if err := c.cache.prefetch(ctx, userIDs, c.now()); err != nil {
+		return fmt.Errorf("webpush: %w", err)
+	}
+	return nil
+}
+
 // push sends one push and records its outcome in the store.
 func (c *Channel) push(ctx context.Context, s *sub, m message.Message, payload []byte) result {
 	r := c.try(ctx, s, m, payload)
