@@ -77,8 +77,9 @@ func requests(tokens, sids []string) []signed {
 	return out
 }
 
-// twimlHandler is serve-twiml's handler over s with the config's defaults.
-func twimlHandler(s twiml.Store, log *slog.Logger) (http.Handler, error) {
+// twimlHandler is serve-twiml's handler over s with the config's
+// defaults; cacheTTL < 0 turns its call cache off.
+func twimlHandler(s twiml.Store, log *slog.Logger, cacheTTL time.Duration) (http.Handler, error) {
 	cfg := config.Default()
 	cfg.PublicURL = twiliotest.PublicURL
 	cfg.Twilio.AccountSID, cfg.Twilio.AuthToken, cfg.Twilio.FromNumber = twiliotest.AccountSID, twiliotest.AuthToken, twiliotest.FromNumber
@@ -86,7 +87,9 @@ func twimlHandler(s twiml.Store, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := twiml.New(twiml.OptionsFrom(cfg, s, tmpl, log))
+	opts := twiml.OptionsFrom(cfg, s, tmpl, log)
+	opts.CacheTTL = cacheTTL
+	srv, err := twiml.New(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,10 @@ type Options struct {
 	// but not recorded yet waits for it (Twilio may report on a call
 	// before invoke's write lands); 0 means 5 seconds.
 	RecordWait time.Duration
-	Log        *slog.Logger         // nil logs nothing
+	// CacheTTL is how long a looked-up call is reused for further requests
+	// about it (see callCache); 0 means DefaultCacheTTL, negative none.
+	CacheTTL time.Duration
+	Log      *slog.Logger         // nil logs nothing
 	Registry   *prometheus.Registry // /metrics; nil makes one
 	Now        func() time.Time     // nil means time.Now
 }
@@ -71,6 +74,7 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	metrics *metrics
+	calls   *callCache
 	handler http.Handler
 }
 
@@ -102,6 +106,9 @@ func New(opts Options) (*Server, error) {
 	if opts.RecordWait <= 0 {
 		opts.RecordWait = 5 * time.Second
 	}
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = DefaultCacheTTL
+	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 		opts.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -110,7 +117,7 @@ func New(opts Options) (*Server, error) {
 		opts: opts, routes: Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix},
 		signer: newSigner(opts.PublicURL, opts.AuthToken, opts.PreviousAuthToken),
 		policy: retryPolicy{delay: opts.RetryDelay, max: opts.MaxCallRetries},
-		log:    opts.Log, reg: opts.Registry, metrics: newMetrics(opts.Registry),
+		log:    opts.Log, reg: opts.Registry, metrics: newMetrics(opts.Registry), calls: newCallCache(opts.CacheTTL),
 	}
 	s.handler = s.buildHandler()
 	return s, nil

@@ -35,7 +35,7 @@ func (s *Server) applyReport(ctx context.Context, req *request, decide func(stor
 		return reply{}, err
 	}
 	outcome := ""
-	_, err := s.opts.Store.ApplyReport(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
+	err := s.apply(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
 		d, err := decide(r)
 		outcome = d.outcome
 		return d.change, err

@@ -63,7 +63,7 @@ func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
 		return reply{doc, "repeated"}, err
 	}
 	outcome := ""
-	_, err = s.opts.Store.ApplyReport(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
+	err = s.apply(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
 		d, err := decideAck(r, sid)
 		outcome = d.outcome
 		return d.change, err
@@ -76,12 +76,20 @@ func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
 }
 
 // lookup finds the delivery of req's token and how to speak to its
-// person. While invoke has placed the call but not recorded it yet (the
-// delivery is still being sent, with no call SID), it waits for that, at
-// most Options.RecordWait.
+// person, in the cache or the database. While invoke has placed the call
+// but not recorded it yet (the delivery is still being sent, with no call
+// SID), it waits for that, at most Options.RecordWait.
 func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) {
 	if !plausibleToken(req.token) {
 		return store.Claim{}, errUnknownToken
+	}
+	found := func(c store.Claim) (store.Claim, error) {
+		req.delivery = c.ID
+		req.voice = voiceOf{language: c.User.Language, voice: s.opts.Voice}
+		return c, nil
+	}
+	if c, ok := s.calls.get(req.token, s.opts.Now()); ok {
+		return found(c)
 	}
 	deadline := time.Now().Add(s.opts.RecordWait)
 	for {
@@ -89,10 +97,11 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 		if err != nil {
 			return store.Claim{}, storeError("look up the delivery", err)
 		}
-		req.delivery = c.ID
-		req.voice = voiceOf{language: c.User.Language, voice: s.opts.Voice}
-		if c.State != store.StateSending || c.ProviderRef != "" || !time.Now().Before(deadline) {
-			return c, nil
+		if recorded := c.State != store.StateSending || c.ProviderRef != ""; recorded || !time.Now().Before(deadline) {
+			if recorded {
+				s.calls.put(req.token, c, s.opts.Now())
+			}
+			return found(c)
 		}
 		select {
 		case <-ctx.Done():
@@ -100,6 +109,15 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
+}
+
+// apply writes what a request reports about token's delivery, in one
+// transaction, and drops the call from the cache: the next request reads
+// what was written.
+func (s *Server) apply(ctx context.Context, token string, decide func(store.Report) (store.ReportChange, error)) error {
+	defer s.calls.forget(token)
+	_, err := s.opts.Store.ApplyReport(ctx, token, decide)
+	return err
 }
 
 // storeError maps the store's "not found" to the refusal of an unknown
@@ -130,8 +148,9 @@ func callable(c store.Claim, sid string) error {
 	return nil
 }
 
-// words are what the call says: the call template, as invoke renders it,
-// unless the reminder is over (its event started) or void (cancelled).
+// words are what the call says: the call template, as invoke renders it
+// (or as a request about the same call rendered it a moment ago), unless
+// the reminder is over (its event started) or void (cancelled).
 func (s *Server) words(c store.Claim) (string, error) {
 	now := s.opts.Now()
 	m := dispatch.Message(c, s.opts.PublicURL)
@@ -141,17 +160,21 @@ func (s *Server) words(c store.Claim) (string, error) {
 	if why := dispatch.SkipReason(c, m, now); why != "" {
 		return "", errCancelled
 	}
+	if text, ok := s.calls.words(c.Token, now); ok {
+		return text, nil
+	}
 	text, err := s.opts.Templates.Render(message.Call, m, now)
 	if err != nil {
 		return "", fmt.Errorf("delivery #%d: %w", c.ID, err)
 	}
+	s.calls.keepWords(c.Token, text, now)
 	return text, nil
 }
 
 // recordMachine notes that an answering machine (or a fax) took the call.
 // The message is left all the same when that cannot be written.
 func (s *Server) recordMachine(ctx context.Context, req *request, sid, answeredBy string) {
-	_, err := s.opts.Store.ApplyReport(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
+	err := s.apply(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
 		return decideMachine(r, sid, answeredBy), nil
 	})
 	if err != nil {
