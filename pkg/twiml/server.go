@@ -52,8 +52,8 @@ type Options struct {
 	// about it (see callCache); 0 means DefaultCacheTTL, negative none.
 	CacheTTL time.Duration
 	Log      *slog.Logger         // nil logs nothing
-	Registry   *prometheus.Registry // /metrics; nil makes one
-	Now        func() time.Time     // nil means time.Now
+	Registry *prometheus.Registry // /metrics; nil makes one
+	Now      func() time.Time     // nil means time.Now
 }
 
 // OptionsFrom returns the Options of cfg, with s, t and log.
