@@ -115,7 +115,7 @@ func progressOf(ctx context.Context, tx *sql.Tx, deliveryID int64) ([]Progress, 
 }
 
 const reportDeliverySQL = `UPDATE deliveries SET state = ?, next_attempt_at = ?, provider_ref = ?, last_error = ?, read_at = ?,
-updated_at = ? WHERE id = ?`
+sent_at = ?, updated_at = ? WHERE id = ?`
 
 // writeReport writes change to the locked delivery d.
 func (s *Store) writeReport(ctx context.Context, tx *sql.Tx, d Delivery, progress []Progress, c ReportChange, now time.Time) (Delivery, error) {
@@ -138,10 +138,13 @@ func (s *Store) writeReport(ctx context.Context, tx *sql.Tx, d Delivery, progres
 	if c.MarkRead && after.ReadAt.IsZero() {
 		after.ReadAt = now
 	}
+	if after.State == StateSent && after.SentAt.IsZero() { // a call adopted by its report
+		after.SentAt = now
+	}
 	if after != d {
 		after.UpdatedAt = now
 		if _, err := tx.ExecContext(ctx, reportDeliverySQL, after.State, after.NextAttemptAt, nullString(after.ProviderRef),
-			nullString(after.LastError), nullTime(after.ReadAt), now, d.ID); err != nil {
+			nullString(after.LastError), nullTime(after.ReadAt), nullTime(after.SentAt), now, d.ID); err != nil {
 			return Delivery{}, fmt.Errorf("update: %w", err)
 		}
 	}

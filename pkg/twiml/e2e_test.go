@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliosms"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -147,5 +148,89 @@ func e2e(t *testing.T, s *store.Store, answers []twiliotest.Answer, amd bool, st
 	}
 	if strings.Contains(f.logs.String(), "level=ERROR") {
 		t.Errorf("serve-twiml logged errors:\n%s", f.logs.String())
+	}
+}
+
+// TestLostAnswer: Twilio places the call (sends the text message) but its
+// answer to invoke is lost, so invoke sees a timeout and plans a retry no
+// sooner than a minute later. Twilio's signed status callbacks reach
+// serve-twiml meanwhile, which adopts the call or message; the retry then
+// never reaches the person a second time.
+func TestLostAnswer(t *testing.T) {
+	tests := []struct {
+		channel schedule.Channel
+		state   store.DeliveryState // after the callbacks: the phone's person presses 1; a text is delivered
+	}{
+		{schedule.ChannelCall, store.StateAcknowledged},
+		{schedule.ChannelSMS, store.StateSent},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.channel), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T, s *store.Store) {
+				f := newFixture(t, s)
+				dl := f.register("Detector review", "", tt.channel)[tt.channel]
+				phone, err := twiliotest.NewPhone(f.http.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fake := twiliotest.New(t, twiliotest.Config{OnCall: phone.OnCall, OnMessage: phone.OnMessage,
+					ClientTimeout: 300 * time.Millisecond})
+				fake.FailNext(1, twiliotest.Fault{LoseAnswer: true})
+				var ch dispatch.Channel
+				if tt.channel == schedule.ChannelCall {
+					opts := fake.CallOptions()
+					opts.Now = f.clock.Now
+					ch, err = twiliocall.New(opts)
+				} else {
+					opts := fake.SMSOptions()
+					opts.Now = f.clock.Now
+					ch, err = twiliosms.New(opts)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				d, err := dispatch.New(dispatch.Options{
+					Store: s, Channels: map[schedule.Channel]dispatch.Channel{tt.channel: ch}, Owner: "invoke-lost",
+					Concurrency: 1, BatchSize: 10, Lease: time.Minute, SendTimeout: 5 * time.Second, MaxAttempts: 5,
+					BackoffBase: 10 * time.Second, BackoffMax: 5 * time.Minute, PublicURL: twiliotest.PublicURL, Now: f.clock.Now,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+
+				if sum, err := d.RunOnce(ctx); err != nil || sum.Sent != 0 || sum.Retrying != 1 {
+					t.Fatalf("first pass: %s, %v; want the lost answer retrying", sum, err)
+				}
+				if err := phone.WaitEnded(ctx, 1); err != nil {
+					t.Fatal(err)
+				}
+				got := f.delivery(dl.Token)
+				placed := append(fake.Calls(), twiliotest.Call{})[0].SID
+				if tt.channel == schedule.ChannelSMS {
+					placed = append(fake.Messages(), twiliotest.Message{})[0].SID
+				}
+				if got.State != tt.state || got.ProviderRef != placed || placed == "" || got.SentAt.IsZero() {
+					t.Errorf("after the callbacks: got %s, provider ref %q, sent at %v; want %s, %q, sent", got.State, got.ProviderRef,
+						got.SentAt, tt.state, placed)
+				}
+
+				f.clock.Advance(2 * time.Minute) // past the planned retry
+				if sum, err := d.RunOnce(ctx); err != nil || sum.Sent+sum.Retrying+sum.Failed != 0 {
+					t.Errorf("at the retry's time: %s, %v; want nothing sent", sum, err)
+				}
+				if n := len(fake.Calls()) + len(fake.Messages()); n != 1 {
+					t.Errorf("got %d calls and messages placed; want 1", n)
+				}
+				var adopted bool
+				for _, a := range f.log(dl.ID) {
+					adopted = adopted || strings.Contains(a.Detail, "adopted")
+				}
+				if !adopted {
+					t.Errorf("the log does not say the %s was adopted: %+v", tt.channel, f.log(dl.ID))
+				}
+			})
+		})
 	}
 }

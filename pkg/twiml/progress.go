@@ -63,8 +63,31 @@ func whose(r store.Report, sid string) (prev store.Progress, known, current bool
 		}
 	}
 	d := r.Delivery
-	current = d.ProviderRef == sid || (d.ProviderRef == "" && !known && d.State == store.StateSent)
+	current = d.ProviderRef == sid || (d.ProviderRef == "" && !known && (d.State == store.StateSent || lostAnswer(d)))
 	return prev, known, current
+}
+
+// lostAnswer reports whether a report about a call or message that the
+// delivery does not know of (not its own, not an earlier one) is about one
+// Twilio made although invoke's request failed: a timeout or a broken
+// connection after Twilio had acted on it, so that invoke planned a retry.
+// The report is signed and names the delivery's token, which Twilio has
+// only from invoke's request: the call was made. It is adopted, and the
+// retry, which would call the person a second time, is not made.
+func lostAnswer(d store.Delivery) bool {
+	return d.State == store.StatePending && d.ProviderRef == "" && d.Attempts > 0
+}
+
+// adopt makes a call or message Twilio made despite invoke's failed
+// request the delivery's: sent, with its SID; it returns the state the
+// report then applies to.
+func adopt(c *store.ReportChange, d store.Delivery, log *store.Attempt) store.DeliveryState {
+	if !lostAnswer(d) {
+		return d.State
+	}
+	c.State = store.StateSent
+	log.Detail += "; made although invoke's request for it failed: adopted, the planned retry is not made"
+	return store.StateSent
 }
 
 // newer reports whether rep comes after prev, the last report applied to
@@ -135,17 +158,18 @@ func decideCall(r store.Report, rep report, policy retryPolicy) (decision, error
 		c.AdoptProviderRef = rep.sid
 	}
 	log.Detail = fmt.Sprintf("call %s: %s%s", rep.sid, rep.status, rep.detail)
+	state := adopt(&c, d, log)
 	switch {
 	case rep.status == "in-progress" || rep.status == "completed":
 		log.Outcome = map[string]string{"in-progress": "answered", "completed": "completed"}[rep.status]
 		if isMachine(p.AnsweredBy) { // the voice request leaves the message and logs "voicemail"
 			log.Detail += " (answering machine)"
 		}
-		if d.State == store.StateSent {
+		if state == store.StateSent {
 			c.State = store.StateAnswered
 		}
 	case retryable(rep.status) || rep.status == "canceled":
-		if d.State != store.StateSent { // answered or acknowledged already: nothing to retry
+		if state != store.StateSent { // answered or acknowledged already: nothing to retry
 			log.Outcome = "ended"
 			break
 		}
@@ -223,12 +247,13 @@ func decideMessage(r store.Report, rep report) (decision, error) {
 	if d.ProviderRef == "" {
 		c.AdoptProviderRef = rep.sid
 	}
+	state := adopt(&c, d, log)
 	switch rep.status {
 	case "delivered", "read":
 		log.Outcome = "delivered"
 	case "undelivered", "failed", "canceled":
 		log.Outcome = "failed"
-		if d.State == store.StateSent {
+		if state == store.StateSent {
 			c.State, c.LastError = store.StateFailed, "text message "+rep.status+rep.detail
 		}
 	default:

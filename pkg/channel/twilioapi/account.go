@@ -19,6 +19,8 @@ import (
 
 	"github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
 // DefaultAPIURL is Twilio's REST API.
@@ -122,7 +124,7 @@ func (a *Account) Do(ctx context.Context, fn func(*api.ApiService) error) error 
 	}
 	status, retryAfter := rt.answer()
 	if status == 0 && ctx.Err() != nil && parent.Err() == nil {
-		return fmt.Errorf("twilio did not answer within %v: %w", a.timeout, err)
+		return message.Retry(fmt.Errorf("twilio did not answer within %v: %w", a.timeout, err), UnansweredRetryAfter)
 	}
 	return Classify(err, status, retryAfter, a.now())
 }

@@ -60,7 +60,7 @@ func TestClassify(t *testing.T) {
 		{"503 retry-after", rest(503, 0), 503, "5", message.OutcomeRetry, 5 * time.Second, false, "503"},
 		{"5xx not json", errors.New("error decoding the response"), 502, "", message.OutcomeRetry, 0, false, "not a Twilio error document"},
 		{"4xx not json", errors.New("error decoding the response"), 403, "", message.OutcomePermanent, 0, false, "twilio answered 403"},
-		{"network", netErr, 0, "", message.OutcomeRetry, 0, false, "connection refused"},
+		{"network", netErr, 0, "", message.OutcomeRetry, UnansweredRetryAfter, false, "connection refused"},
 	}
 	for _, tt := range tests {
 		err := Classify(tt.err, tt.status, tt.retryAfter, now)

@@ -89,7 +89,8 @@ var codes = map[int]struct {
 //   - 429 / code 20429, 408, 5xx: message.Retry, after Retry-After if given;
 //   - any other 4xx (a bad number, bad credentials, a malformed request), or
 //     a request twilio-go refused to send: message.Permanent;
-//   - anything else (network errors, timeouts): err as it is, retried.
+//   - anything else (network errors, timeouts): message.Retry, no sooner
+//     than UnansweredRetryAfter.
 //
 // Every error but the last is an *APIError inside.
 func Classify(err error, status int, retryAfter string, now time.Time) error {
@@ -107,13 +108,21 @@ func Classify(err error, status int, retryAfter string, now time.Time) error {
 	case status >= 400:
 		e.Message = "the answer is not a Twilio error document: " + err.Error()
 	default:
-		return err
+		return message.Retry(err, UnansweredRetryAfter)
 	}
 	if e.Retryable() {
 		return message.Retry(e, ParseRetryAfter(retryAfter, now))
 	}
 	return message.Permanent(e)
 }
+
+// UnansweredRetryAfter is the least wait before a request that got no
+// answer (a timeout, a broken connection) is made again. Twilio may have
+// acted on it all the same: placed the call, sent the message. Its status
+// callback then reaches serve-twiml, which adopts the call or message
+// instead of letting the retry make a second one; a minute gives Twilio
+// the time to report.
+const UnansweredRetryAfter = time.Minute
 
 // maxRetryAfter caps a Retry-After in seconds: a day.
 const maxRetryAfter = 24 * 60 * 60

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
@@ -196,7 +197,7 @@ func TestErrorMapping(t *testing.T) {
 		{name: "403 from a proxy", fault: &twiliotest.Fault{Status: 403, RawBody: "forbidden"},
 			want: message.OutcomePermanent, wantErr: "answered 403"},
 		{name: "hang", fault: &twiliotest.Fault{Hang: true},
-			want: message.OutcomeRetry, wantErr: "did not answer within 200ms"},
+			want: message.OutcomeRetry, after: twilioapi.UnansweredRetryAfter, wantErr: "did not answer within 200ms"},
 		{name: "http-date retry-after", fault: &twiliotest.Fault{Status: 429, RetryAfter: retryAt.Format(http.TimeFormat)},
 			want: message.OutcomeRetry, after: 90 * time.Second, wantErr: "answered 429"},
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliosms"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -205,7 +206,7 @@ func TestErrorMapping(t *testing.T) {
 		{name: "wrong auth token", token: "0000000000000000000000000000beef", want: message.OutcomePermanent, wantErr: "answered 401 (code 20003"},
 		{name: "429 with retry-after", fault: &twiliotest.Fault{Status: 429, Code: 20429, RetryAfter: "3"}, want: message.OutcomeRetry, after: 3 * time.Second, wantErr: "429"},
 		{name: "500", fault: &twiliotest.Fault{Status: 500}, want: message.OutcomeRetry, wantErr: "answered 500"},
-		{name: "hang", fault: &twiliotest.Fault{Hang: true}, want: message.OutcomeRetry, wantErr: "did not answer within 200ms"},
+		{name: "hang", fault: &twiliotest.Fault{Hang: true}, want: message.OutcomeRetry, after: twilioapi.UnansweredRetryAfter, wantErr: "did not answer within 200ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,11 @@ type Fault struct {
 	// Hang never answers: the request is held until the client gives up
 	// or the server is closed.
 	Hang bool
+	// LoseAnswer carries the request out (the call is placed, the message
+	// sent, their hooks run) and then never answers, as when a connection
+	// breaks after Twilio acted on a request: the client sees a timeout.
+	// The other fields are ignored.
+	LoseAnswer bool
 }
 
 // Calls returns the calls accepted so far, oldest first.

@@ -170,8 +170,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := answer{w: w, s: s, i: s.record(req)}
 
 	if f, ok := s.nextFault(); ok {
-		s.fault(a, r, f)
-		return
+		if !f.LoseAnswer {
+			s.fault(a, r, f)
+			return
+		}
+		a.w = httptest.NewRecorder() // the answer is lost
+		defer s.hang(r)
 	}
 	sid, kind, ok := route(r.URL.Path)
 	switch {
@@ -190,6 +194,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.createCall(a, r)
 	default:
 		s.createMessage(a, r)
+	}
+}
+
+// hang holds r until its client gives up or the server closes.
+func (s *Server) hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-s.ctx.Done():
 	}
 }
 
@@ -214,10 +226,7 @@ func route(path string) (sid, kind string, ok bool) {
 
 func (s *Server) fault(a answer, r *http.Request, f Fault) {
 	if f.Hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.ctx.Done():
-		}
+		s.hang(r)
 		return
 	}
 	if f.RetryAfter != "" {
