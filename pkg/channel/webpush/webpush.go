@@ -112,7 +112,7 @@ func New(opts Options) (*Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject, err := subject(opts.Subject)
+	subject, err := vapidSubject(opts.Subject)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +186,9 @@ func decodeKey(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(s)
 }
 
-// subject turns config's webpush.subject into the VAPID token's sub: an
+// vapidSubject turns config's webpush.subject into the VAPID token's sub: an
 // https: URL, or a mailto: URL of the address, with or without its prefix.
-func subject(subject string) (string, error) {
+func vapidSubject(subject string) (string, error) {
 	switch {
 	case subject == "":
 		return "", errors.New(`webpush: webpush.subject is empty; push services want a contact, e.g. "mailto:admin@example.org"`)
