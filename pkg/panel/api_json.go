@@ -100,11 +100,15 @@ type ruleJSON struct {
 	Channels []string `json:"channels"`
 	Leads    []string `json:"leads"`
 	Active   bool     `json:"active"`
+	// NotifyMoved and NotifyCancelled: its registrations hear of their
+	// event moving or being cancelled at short notice.
+	NotifyMoved     bool `json:"notify_moved"`
+	NotifyCancelled bool `json:"notify_cancelled"`
 }
 
 func toRuleJSON(v store.RuleView) ruleJSON {
 	return ruleJSON{ID: v.ID, User: v.UserLogin, Pattern: v.Pattern, Calendar: v.CalendarName, Channels: channelNames(v.Channels),
-		Leads: leadNames(v.Leads), Active: v.Active}
+		Leads: leadNames(v.Leads), Active: v.Active, NotifyMoved: v.Notices.Moved, NotifyCancelled: v.Notices.Cancelled}
 }
 
 type eventJSON struct {

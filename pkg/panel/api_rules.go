@@ -71,13 +71,16 @@ func (s *Server) apiCreateRule(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	s.applyRule(r.Context(), rule)
-	writeJSON(w, http.StatusCreated, toRuleJSON(store.RuleView{Rule: rule, UserLogin: u.Login}))
+	writeJSON(w, http.StatusCreated, toRuleJSON(store.RuleView{Rule: rule, UserLogin: u.Login, Notices: store.DefaultRuleNotices}))
 	return nil
 }
 
-// rulePatchRequest is the body of PATCH /api/v1/rules/{id}.
+// rulePatchRequest is the body of PATCH /api/v1/rules/{id}: what it
+// holds changes, the rest stays.
 type rulePatchRequest struct {
-	Active *bool `json:"active"`
+	Active          *bool `json:"active"`
+	NotifyMoved     *bool `json:"notify_moved"`
+	NotifyCancelled *bool `json:"notify_cancelled"`
 }
 
 func (s *Server) apiUpdateRule(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -89,17 +92,35 @@ func (s *Server) apiUpdateRule(w http.ResponseWriter, r *http.Request, p *princi
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	if req.Active == nil {
-		return fieldErr("active", "is missing: send {\"active\": false} to pause, true to resume")
+	if req.Active == nil && req.NotifyMoved == nil && req.NotifyCancelled == nil {
+		return fieldErr("active", `nothing to change: send {"active": false} to pause, true to resume, or notify_moved / notify_cancelled`)
 	}
-	if err := s.opts.Store.SetRuleActive(r.Context(), rule.ID, *req.Active); err != nil {
+	ctx := r.Context()
+	notices, err := s.opts.Store.RuleNotices(ctx, rule.ID)
+	if err != nil {
 		return err
 	}
-	rule.Active = *req.Active
-	if rule.Active {
-		s.applyRule(r.Context(), rule)
+	if req.NotifyMoved != nil || req.NotifyCancelled != nil {
+		if req.NotifyMoved != nil {
+			notices.Moved = *req.NotifyMoved
+		}
+		if req.NotifyCancelled != nil {
+			notices.Cancelled = *req.NotifyCancelled
+		}
+		if err := s.opts.Store.SetRuleNotices(ctx, rule.ID, notices); err != nil {
+			return err
+		}
 	}
-	writeJSON(w, http.StatusOK, toRuleJSON(store.RuleView{Rule: rule}))
+	if req.Active != nil {
+		if err := s.opts.Store.SetRuleActive(ctx, rule.ID, *req.Active); err != nil {
+			return err
+		}
+		rule.Active = *req.Active
+		if rule.Active {
+			s.applyRule(ctx, rule)
+		}
+	}
+	writeJSON(w, http.StatusOK, toRuleJSON(store.RuleView{Rule: rule, Notices: notices}))
 	return nil
 }
 

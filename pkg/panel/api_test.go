@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 func TestAPIRegistrations(t *testing.T) {
@@ -109,15 +111,23 @@ func TestAPIPeopleAndRules(t *testing.T) {
 	w = f.do(request{method: "POST", path: "/api/v1/rules", as: "alice", json: `{"pattern": "telecon", "channels": ["push"], "leads": ["5m"]}`})
 	wantStatus(t, "create rule", w, http.StatusCreated)
 	decode(t, w, &rule)
-	if rule.Pattern != "(?i)telecon" || !rule.Active {
-		t.Errorf("got %+v; want (?i)telecon, active", rule)
+	if rule.Pattern != "(?i)telecon" || !rule.Active || !rule.NotifyMoved || !rule.NotifyCancelled {
+		t.Errorf("got %+v; want (?i)telecon, active, both notices on", rule)
 	}
 	w = f.do(request{method: "POST", path: "/api/v1/rules", as: "alice", json: `{"pattern": "(", "channels": ["push"], "leads": ["5m"]}`})
 	wantStatus(t, "bad pattern", w, 422)
 	w = f.do(request{method: "PATCH", path: "/api/v1/rules/" + itoa(rule.ID), as: "alice", json: `{"active": false}`})
 	decode(t, w, &rule)
-	if rule.Active {
-		t.Errorf("PATCH active=false: got %+v", rule)
+	if rule.Active || !rule.NotifyMoved {
+		t.Errorf("PATCH active=false: got %+v; want paused, notices kept", rule)
+	}
+	w = f.do(request{method: "PATCH", path: "/api/v1/rules/" + itoa(rule.ID), as: "alice", json: `{"notify_moved": false}`})
+	decode(t, w, &rule)
+	if rule.Active || rule.NotifyMoved || !rule.NotifyCancelled {
+		t.Errorf("PATCH notify_moved=false: got %+v; want still paused, moves off, cancellations on", rule)
+	}
+	if n, err := f.st.RuleNotices(context.Background(), rule.ID); err != nil || n != (store.RuleNotices{Cancelled: true}) {
+		t.Errorf("stored notices: got %+v, %v; want moves off, cancellations on", n, err)
 	}
 	wantStatus(t, "PATCH nothing", f.do(request{method: "PATCH", path: "/api/v1/rules/" + itoa(rule.ID), as: "alice", json: `{}`}), 422)
 	wantStatus(t, "DELETE", f.do(request{method: "DELETE", path: "/api/v1/rules/" + itoa(rule.ID), as: "alice"}), http.StatusOK)

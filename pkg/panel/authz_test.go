@@ -82,6 +82,9 @@ func onRule(method, format string, json string) func(f *fixture, who string) (re
 			if err != nil || !got.Active {
 				return fmt.Errorf("rule #%d: active %t (%v); want it there and active", rule.ID, got.Active, err)
 			}
+			if n, err := f.st.RuleNotices(context.Background(), rule.ID); err != nil || n != store.DefaultRuleNotices {
+				return fmt.Errorf("rule #%d: notices %+v (%v); want both still on", rule.ID, n, err)
+			}
 			return nil
 		}
 	}
@@ -208,6 +211,7 @@ func authCases() []authCase {
 		{"POST /rules", plain("POST", "/rules", url.Values{"pattern": {"x"}, "lead": {"10m"}, "channel": {"log"}}, ""), ownData, ""},
 		{"POST /rules/{id}/pause", onRule("POST", "/rules/%d/pause", ""), ownedThing, ""},
 		{"POST /rules/{id}/resume", onRule("POST", "/rules/%d/resume", ""), ownedThing, ""},
+		{"POST /rules/{id}/notices", onRule("POST", "/rules/%d/notices", ""), ownedThing, ""},
 		{"POST /rules/{id}/delete", onRule("POST", "/rules/%d/delete", ""), ownedThing, ""},
 		{"GET /contact", plain("GET", "/contact", nil, ""), ownData, "+41227676111"},
 		{"POST /contact", plain("POST", "/contact", contactForm, ""), ownData, ""},

@@ -292,3 +292,52 @@ func TestPlumbing(t *testing.T) {
 	wantStatus(t, "an unknown API route", f.get("/api/v1/nope", "alice"), http.StatusNotFound)
 	wantStatus(t, "an unknown page", f.get("/nope", "alice"), http.StatusNotFound)
 }
+
+// TestRuleNotices: the rules page shows each rule's notice switches ticked
+// by default; the form sets them (an unticked box is off), and a value no
+// checkbox sends is refused, naming the field, with nothing changed.
+func TestRuleNotices(t *testing.T) {
+	f := sqliteFixture(t)
+	rule := f.rule("alice", "(?i)telecon")
+	path := "/rules/" + itoa(rule.ID) + "/notices"
+	checked := func(body, name string) bool {
+		row := body[strings.Index(body, `id="rule-`+itoa(rule.ID)+`"`):]
+		_, after, _ := strings.Cut(row, `name="`+name+`"`)
+		return strings.HasPrefix(after, " checked")
+	}
+	body := f.get("/rules", "alice").Body.String()
+	if !checked(body, "moved") || !checked(body, "cancelled") {
+		t.Fatalf("a new rule's boxes are not both ticked:\n%s", excerpt(body))
+	}
+	tests := []struct {
+		name     string
+		form     url.Values
+		status   int
+		want     store.RuleNotices
+		errField string
+	}{
+		{"moves only", url.Values{"moved": {"on"}}, http.StatusSeeOther, store.RuleNotices{Moved: true}, ""},
+		{"neither", url.Values{}, http.StatusSeeOther, store.RuleNotices{}, ""},
+		{"both", url.Values{"moved": {"on"}, "cancelled": {"on"}}, http.StatusSeeOther, store.DefaultRuleNotices, ""},
+		{"not a checkbox's value", url.Values{"cancelled": {"maybe"}}, http.StatusUnprocessableEntity, store.DefaultRuleNotices, "cancelled"},
+	}
+	for _, tt := range tests {
+		w := f.post(path, "alice", tt.form)
+		if w.Code != tt.status {
+			t.Errorf("%s: got %d; want %d\n%s", tt.name, w.Code, tt.status, excerpt(w.Body.String()))
+		}
+		if tt.status == http.StatusSeeOther && w.Header().Get("Location") != "/rules?done=rule-notices" {
+			t.Errorf("%s: got Location %q; want /rules?done=rule-notices", tt.name, w.Header().Get("Location"))
+		}
+		if tt.errField != "" && !strings.Contains(w.Body.String(), tt.errField+": ") {
+			t.Errorf("%s: the answer does not name %q:\n%s", tt.name, tt.errField, excerpt(w.Body.String()))
+		}
+		if n, err := f.st.RuleNotices(context.Background(), rule.ID); err != nil || n != tt.want {
+			t.Errorf("%s: got %+v, %v; want %+v", tt.name, n, err, tt.want)
+		}
+		body := f.get("/rules", "alice").Body.String()
+		if checked(body, "moved") != tt.want.Moved || checked(body, "cancelled") != tt.want.Cancelled {
+			t.Errorf("%s: the page's boxes do not show %+v", tt.name, tt.want)
+		}
+	}
+}

@@ -193,6 +193,7 @@ var flashText = map[string]string{
 	"rule-created":       "Rule saved: matching events get reminders as calendars sync.",
 	"rule-paused":        "Rule paused: it makes no new registrations.",
 	"rule-resumed":       "Rule resumed.",
+	"rule-notices":       "Saved: what you hear of moves and cancellations.",
 	"rule-deleted":       "Rule deleted, and the reminders it made cancelled.",
 	"contact-saved":      "Saved.",
 	"test-call":          "A test call is on its way: it comes within a minute or so.",

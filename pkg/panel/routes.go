@@ -42,6 +42,7 @@ func (s *Server) routeTable() []route {
 		{"POST /rules", member, s.rulesSubmit},
 		{"POST /rules/{id}/pause", member, s.ruleActive(false)},
 		{"POST /rules/{id}/resume", member, s.ruleActive(true)},
+		{"POST /rules/{id}/notices", member, s.ruleNotices},
 		{"POST /rules/{id}/delete", member, s.ruleDelete},
 		{"GET /contact", member, s.contactPage},
 		{"POST /contact", member, s.contactSubmit},

@@ -175,6 +175,33 @@ func (s *Server) ruleActive(active bool) handler {
 	}
 }
 
+// ruleNotices sets whether the registrations a rule made hear of their
+// event moving or being cancelled at short notice (calsync.notice_window):
+// the form's "moved" and "cancelled" checkboxes, absent meaning off.
+func (s *Server) ruleNotices(w http.ResponseWriter, r *http.Request, p *principal) error {
+	rule, err := s.ownedRule(r, p)
+	if err != nil {
+		return err
+	}
+	var n store.RuleNotices
+	errs := map[string]string{}
+	for field, dst := range map[string]*bool{"moved": &n.Moved, "cancelled": &n.Cancelled} {
+		switch v := r.PostFormValue(field); v {
+		case "", "on":
+			*dst = v == "on"
+		default:
+			errs[field] = strconv.Quote(v) + " is not a checkbox's value (on, or nothing)"
+		}
+	}
+	if len(errs) > 0 {
+		return fieldErrors(errs)
+	}
+	if err := s.opts.Store.SetRuleNotices(r.Context(), rule.ID, n); err != nil {
+		return err
+	}
+	return redirect(w, r, ruleBack(r, p, "rule-notices"))
+}
+
 func (s *Server) ruleDelete(w http.ResponseWriter, r *http.Request, p *principal) error {
 	rule, err := s.ownedRule(r, p)
 	if err != nil {

@@ -392,12 +392,18 @@ func TestRuleNotices(t *testing.T) {
 		if n, err := s.RuleNotices(ctx, r.ID); err != nil || n != store.DefaultRuleNotices {
 			t.Errorf("defaults: got %+v, %v; want both on", n, err)
 		}
+		if views, err := s.ListRules(ctx, store.RuleFilter{}); err != nil || len(views) != 1 || views[0].Notices != store.DefaultRuleNotices {
+			t.Errorf("ListRules, defaults: got %+v, %v; want both on", views, err)
+		}
 		for _, want := range []store.RuleNotices{{Moved: false, Cancelled: true}, {Moved: true, Cancelled: false}, {}, {}} {
 			if err := s.SetRuleNotices(ctx, r.ID, want); err != nil {
 				t.Fatal(err)
 			}
 			if got, err := s.RuleNotices(ctx, r.ID); err != nil || got != want {
 				t.Errorf("got %+v, %v; want %+v", got, err, want)
+			}
+			if views, err := s.ListRules(ctx, store.RuleFilter{UserID: alice.ID}); err != nil || len(views) != 1 || views[0].Notices != want {
+				t.Errorf("ListRules: got %+v, %v; want one rule with notices %+v", views, err, want)
 			}
 		}
 		_, err := s.RuleNotices(ctx, 9999)

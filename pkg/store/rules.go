@@ -205,11 +205,15 @@ type RuleView struct {
 	Rule
 	UserLogin    string
 	UserDisabled bool
-	CalendarName string // "" for a rule that watches every calendar
+	CalendarName string      // "" for a rule that watches every calendar
+	Notices      RuleNotices // of moves and cancellations; see SetRuleNotices
 }
 
-const listRulesSQL = `SELECT ` + ruleColumns + `, u.login, u.disabled, c.name
-FROM rules r JOIN users u ON u.id = r.user_id LEFT JOIN calendars c ON c.id = r.calendar_id`
+// A rule without a rule_notices row has DefaultRuleNotices: both on.
+const listRulesSQL = `SELECT ` + ruleColumns + `, u.login, u.disabled, c.name,
+COALESCE(n.notify_moved, 1), COALESCE(n.notify_cancelled, 1)
+FROM rules r JOIN users u ON u.id = r.user_id LEFT JOIN calendars c ON c.id = r.calendar_id
+LEFT JOIN rule_notices n ON n.rule_id = r.id`
 
 // ListRules lists the rules f selects, by id.
 func (s *Store) ListRules(ctx context.Context, f RuleFilter) ([]RuleView, error) {
@@ -238,7 +242,8 @@ func (s *Store) ListRules(ctx context.Context, f RuleFilter) ([]RuleView, error)
 	for rows.Next() {
 		var v RuleView
 		var calendarName sql.NullString
-		if v.Rule, err = scanRule(rows, &v.UserLogin, &v.UserDisabled, &calendarName); err != nil {
+		if v.Rule, err = scanRule(rows, &v.UserLogin, &v.UserDisabled, &calendarName, &v.Notices.Moved,
+			&v.Notices.Cancelled); err != nil {
 			return nil, fmt.Errorf("list rules: %w", err)
 		}
 		v.CalendarName = calendarName.String
