@@ -131,7 +131,11 @@ type adminDeliveriesData struct {
 	Filter     adminFilter
 	States     []store.DeliveryState
 	Deliveries []store.DeliveryView
+	Pager      pager
 }
+
+// deliveryLogLimit is how many deliveries a page of the log shows.
+const deliveryLogLimit = 200
 
 var deliveryStates = []store.DeliveryState{store.StatePending, store.StateSending, store.StateSent, store.StateFailed,
 	store.StateCancelled, store.StateAnswered, store.StateAcknowledged}
@@ -143,7 +147,11 @@ func (s *Server) deliveryFilter(ctx context.Context, q url.Values, p *principal)
 	if err != nil {
 		return f, store.DeliveryFilter{}, nil, err
 	}
-	df := store.DeliveryFilter{UserID: f.UserID, State: store.DeliveryState(q.Get("state"))}
+	df := store.DeliveryFilter{UserID: f.UserID, State: store.DeliveryState(q.Get("state")), Limit: deliveryLogLimit}
+	var problem string
+	if df.Before, problem = readBefore(q); problem != "" {
+		errs["before"] = problem
+	}
 	if df.State != "" && !validState(df.State) {
 		errs["state"] = "not a delivery state"
 	}
@@ -187,14 +195,16 @@ func (s *Server) adminDeliveriesPage(w http.ResponseWriter, r *http.Request, p *
 	if err != nil {
 		return err
 	}
-	var ds []store.DeliveryView
+	d := adminDeliveriesData{Filter: f, States: deliveryStates}
+	df.Limit++ // to know whether there is a next page
 	if len(errs) == 0 {
-		if ds, err = s.opts.Store.ListDeliveries(r.Context(), df); err != nil {
+		ds, err := s.opts.Store.ListDeliveries(r.Context(), df)
+		if err != nil {
 			return err
 		}
+		d.Deliveries, d.Pager = pageOf(r, ds, deliveryLogLimit, func(v store.DeliveryView) int64 { return v.ID })
 	}
-	return s.page(w, r, p, filterStatus(errs), "admin_deliveries", &view{Title: "Delivery log", Nav: "admin", Errors: errs,
-		Data: adminDeliveriesData{Filter: f, States: deliveryStates, Deliveries: ds}})
+	return s.page(w, r, p, filterStatus(errs), "admin_deliveries", &view{Title: "Delivery log", Nav: "admin", Errors: errs, Data: d})
 }
 
 type adminDeliveryData struct {

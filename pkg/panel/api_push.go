@@ -76,7 +76,11 @@ func (s *Server) apiTest(w http.ResponseWriter, r *http.Request, p *principal, c
 }
 
 func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, p *principal) error {
-	items, err := s.opts.Store.ListInbox(r.Context(), p.user.ID, store.InboxFilter{Limit: inboxLimit,
+	before, problem := readBefore(r.URL.Query())
+	if problem != "" {
+		return fieldErr("before", "%s", problem)
+	}
+	items, err := s.opts.Store.ListInbox(r.Context(), p.user.ID, store.InboxFilter{Limit: inboxLimit, Before: before,
 		UnreadOnly: r.URL.Query().Get("unread") != ""})
 	if err != nil {
 		return err

@@ -6,15 +6,27 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
-// inboxLimit is how many past notifications the inbox shows.
+// inboxLimit is how many past notifications a page of the inbox shows.
 const inboxLimit = 100
 
+// inboxData is a page of the inbox.
+type inboxData struct {
+	Items []store.InboxItem
+	Pager pager
+}
+
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	items, err := s.opts.Store.ListInbox(r.Context(), p.user.ID, store.InboxFilter{Limit: inboxLimit})
+	before, problem := readBefore(r.URL.Query())
+	if problem != "" {
+		return fieldErr("before", "%s", problem)
+	}
+	items, err := s.opts.Store.ListInbox(r.Context(), p.user.ID, store.InboxFilter{Before: before, Limit: inboxLimit + 1})
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, http.StatusOK, "inbox", &view{Title: "Inbox", Nav: "inbox", Data: items})
+	var d inboxData
+	d.Items, d.Pager = pageOf(r, items, inboxLimit, func(it store.InboxItem) int64 { return it.ID })
+	return s.page(w, r, p, http.StatusOK, "inbox", &view{Title: "Inbox", Nav: "inbox", Data: d})
 }
 
 // inboxRead marks one of the person's own notifications read; anyone

@@ -20,8 +20,15 @@ type DeliveryFilter struct {
 	Channel schedule.Channel
 	From    time.Time // due at or after; zero: no bound
 	To      time.Time // due before; zero: no bound
+	Before  int64     // only those after delivery #Before in the list (older); 0: from the newest
 	Limit   int       // 0: 200
 }
+
+// olderThanSQL keeps the deliveries that come after delivery ? in the
+// lists' order (due_at, then id, descending): keyset paging, which new
+// deliveries do not shift. An unknown id keeps none.
+const olderThanSQL = `(d.due_at < (SELECT b.due_at FROM deliveries b WHERE b.id = ?)
+OR (d.due_at = (SELECT b.due_at FROM deliveries b WHERE b.id = ?) AND d.id < ?))`
 
 // DeliveryView is a delivery with what the log shows next to it.
 type DeliveryView struct {
@@ -52,6 +59,9 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]Deliver
 	}
 	if !f.To.IsZero() {
 		where, args = append(where, "d.due_at < ?"), append(args, dbTime(f.To))
+	}
+	if f.Before != 0 {
+		where, args = append(where, olderThanSQL), append(args, f.Before, f.Before, f.Before)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 200

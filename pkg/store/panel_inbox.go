@@ -21,7 +21,8 @@ const inboxStates = `('sent', 'answered', 'acknowledged')`
 // InboxFilter narrows ListInbox.
 type InboxFilter struct {
 	UnreadOnly bool
-	Limit      int // 0: 100
+	Before     int64 // only those after notification #Before in the inbox (older); 0: from the newest
+	Limit      int   // 0: 100
 }
 
 var listInboxSQL = `SELECT ` + deliveryColumnsD + `, r.title, r.message
@@ -34,14 +35,19 @@ var deliveryColumnsD = qualify("d", deliveryColumns)
 // ListInbox lists the notifications user userID was sent, newest first.
 func (s *Store) ListInbox(ctx context.Context, userID int64, f InboxFilter) ([]InboxItem, error) {
 	query := listInboxSQL
+	args := []any{userID}
 	if f.UnreadOnly {
 		query += " AND d.read_at IS NULL"
+	}
+	if f.Before != 0 {
+		query += " AND " + olderThanSQL
+		args = append(args, f.Before, f.Before, f.Before)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	query += " ORDER BY d.due_at DESC, d.id DESC LIMIT " + strconv.Itoa(f.Limit) // literal: a bound LIMIT makes SQLite prepare twice
-	rows, err := s.db.QueryContext(ctx, query, userID)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inbox of user #%d: %w", userID, err)
 	}
