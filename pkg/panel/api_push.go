@@ -67,6 +67,15 @@ func (s *Server) apiTestCall(w http.ResponseWriter, r *http.Request, p *principa
 	return s.apiTest(w, r, p, schedule.ChannelCall)
 }
 
+// apiTestChannel is POST /api/v1/test/{channel}: call, sms, email or push.
+func (s *Server) apiTestChannel(w http.ResponseWriter, r *http.Request, p *principal) error {
+	c := schedule.Channel(r.PathValue("channel"))
+	if _, _, ok := contactTestChannel(string(c)); !ok && c != schedule.ChannelPush {
+		return store.ErrNotFound
+	}
+	return s.apiTest(w, r, p, c)
+}
+
 func (s *Server) apiTest(w http.ResponseWriter, r *http.Request, p *principal, c schedule.Channel) error {
 	if err := s.sendTest(r, p, c); err != nil {
 		return err

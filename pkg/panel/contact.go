@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"fmt"
 	"errors"
 	"net/http"
 	"time"
@@ -23,14 +24,24 @@ func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
-	return s.page(w, r, p, status, "contact", &view{Title: "Contact", Nav: "contact", Form: f, Errors: errs,
-		Data: contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion}})
+	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion}
+	for _, c := range []schedule.Channel{schedule.ChannelCall, schedule.ChannelSMS, schedule.ChannelEmail} {
+		if s.offersTest(c) {
+			d.Tests = append(d.Tests, c)
+		}
+	}
+	return s.page(w, r, p, status, "contact", &view{Title: "Contact", Nav: "contact", Form: f, Errors: errs, Data: d})
 }
 
 type contactData struct {
 	Zones  []string
 	Region string
+	Tests  []schedule.Channel // the tests this server can send: call, sms, email
 }
+
+// channelNoun names a channel in a sentence.
+var channelNoun = map[schedule.Channel]string{schedule.ChannelCall: "Calling", schedule.ChannelSMS: "Texting",
+	schedule.ChannelEmail: "Email", schedule.ChannelPush: "Web Push"}
 
 func (s *Server) contactSubmit(w http.ResponseWriter, r *http.Request, p *principal) error {
 	f, err := form(r, contactFields...)
@@ -71,25 +82,68 @@ func (s *Server) contactChanges(f map[string]string) (store.UserChanges, map[str
 	return store.UserChanges{DisplayName: &name, Email: &email, Phone: &e164, Language: &lang, TimeZone: &zone}, errs
 }
 
-func (s *Server) contactTestCall(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := s.sendTest(r, p, schedule.ChannelCall); err != nil {
+// contactTest sends the person a test call, text message or email
+// (POST /contact/test/{channel}); what stops it is shown beside the phone
+// number or the email address.
+func (s *Server) contactTest(w http.ResponseWriter, r *http.Request, p *principal) error {
+	channel, field, ok := contactTestChannel(r.PathValue("channel"))
+	if !ok {
+		return store.ErrNotFound
+	}
+	if err := s.sendTest(r, p, channel); err != nil {
 		if store.IsInvalid(err) || errors.Is(err, store.ErrConflict) || statusOf(err) == http.StatusTooManyRequests {
 			u := p.user
 			f := map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
-			return s.contactForm(w, r, p, statusOf(err), f, map[string]string{"phone": err.Error()})
+			return s.contactForm(w, r, p, statusOf(err), f, map[string]string{field: publicMessage(err, statusOf(err))})
 		}
 		return err
 	}
-	return redirect(w, r, "/contact?done=test-call")
+	return redirect(w, r, "/contact?done=test-"+string(channel))
+}
+
+// contactTestChannel reads the channel of a test from the contact page,
+// and the field its problems are shown beside.
+func contactTestChannel(name string) (schedule.Channel, string, bool) {
+	switch schedule.Channel(name) {
+	case schedule.ChannelCall:
+		return schedule.ChannelCall, "phone", true
+	case schedule.ChannelSMS:
+		return schedule.ChannelSMS, "phone", true
+	case schedule.ChannelEmail:
+		return schedule.ChannelEmail, "email", true
+	}
+	return "", "", false
+}
+
+// offersTest reports whether this server's configuration sets channel up,
+// so that a test on it can be sent.
+func (s *Server) offersTest(channel schedule.Channel) bool {
+	cfg := s.opts.Config
+	switch channel {
+	case schedule.ChannelCall, schedule.ChannelSMS:
+		return cfg.Twilio.AccountSID != ""
+	case schedule.ChannelEmail:
+		return cfg.SMTP.Host != ""
+	case schedule.ChannelPush:
+		return cfg.WebPush.PublicKey != ""
+	}
+	return false
 }
 
 // sendTest puts a test notification on channel for p in the outbox: invoke
 // sends it through the real channel, like any reminder.
 func (s *Server) sendTest(r *http.Request, p *principal, channel schedule.Channel) error {
+	if !s.offersTest(channel) {
+		return &httpError{status: http.StatusConflict, msg: fmt.Sprintf("%s is not set up on this server: ask an admin", channelNoun[channel])}
+	}
 	switch channel {
 	case schedule.ChannelCall, schedule.ChannelSMS:
 		if p.user.Phone == "" {
-			return fieldErr("phone", "there is no phone number to call: add one and save first")
+			return fieldErr("phone", "there is no phone number to send it to: add one and save first")
+		}
+	case schedule.ChannelEmail:
+		if p.user.Email == "" {
+			return fieldErr("email", "there is no email address to send it to: add one and save first")
 		}
 	case schedule.ChannelPush:
 		subs, err := s.opts.Store.ListPushSubscriptions(r.Context(), p.user.ID, false)

@@ -44,6 +44,8 @@ func testConfig() config.Config {
 	cfg := config.Default()
 	cfg.WebPush.PublicKey = testVAPIDKey
 	cfg.Defaults.PhoneRegion = "CH"
+	cfg.Twilio.AccountSID = "AC00000000000000000000000000000001" // calls and texts are set up
+	cfg.SMTP.Host = "smtp.example.org"                           // and email
 	return cfg
 }
 

@@ -197,6 +197,8 @@ var flashText = map[string]string{
 	"rule-deleted":       "Rule deleted, and the reminders it made cancelled.",
 	"contact-saved":      "Saved.",
 	"test-call":          "A test call is on its way: it comes within a minute or so.",
+	"test-sms":           "A test text message is on its way: it comes within a minute or so.",
+	"test-email":         "A test email is on its way: it comes within a minute or so.",
 	"test-push":          "A test notification is on its way to your subscribed browsers.",
 	"device-removed":     "That browser gets no more notifications.",
 	"read":               "Marked read.",
