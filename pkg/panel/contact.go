@@ -1,8 +1,8 @@
 package panel
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
