@@ -382,37 +382,3 @@ func TestApplyRuleChanges(t *testing.T) {
 		}
 	})
 }
-
-func TestRuleNotices(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		atTestNow(s)
-		alice := addUser(t, s, "alice", "UTC")
-		r := mkRule(t, s, alice.ID, "x", 0)
-		if n, err := s.RuleNotices(ctx, r.ID); err != nil || n != store.DefaultRuleNotices {
-			t.Errorf("defaults: got %+v, %v; want both on", n, err)
-		}
-		if views, err := s.ListRules(ctx, store.RuleFilter{}); err != nil || len(views) != 1 || views[0].Notices != store.DefaultRuleNotices {
-			t.Errorf("ListRules, defaults: got %+v, %v; want both on", views, err)
-		}
-		for _, want := range []store.RuleNotices{{Moved: false, Cancelled: true}, {Moved: true, Cancelled: false}, {}, {}} {
-			if err := s.SetRuleNotices(ctx, r.ID, want); err != nil {
-				t.Fatal(err)
-			}
-			if got, err := s.RuleNotices(ctx, r.ID); err != nil || got != want {
-				t.Errorf("got %+v, %v; want %+v", got, err, want)
-			}
-			if views, err := s.ListRules(ctx, store.RuleFilter{UserID: alice.ID}); err != nil || len(views) != 1 || views[0].Notices != want {
-				t.Errorf("ListRules: got %+v, %v; want one rule with notices %+v", views, err, want)
-			}
-		}
-		_, err := s.RuleNotices(ctx, 9999)
-		wantNotFound(t, "RuleNotices(9999)", err)
-		wantNotFound(t, "SetRuleNotices(9999)", s.SetRuleNotices(ctx, 9999, store.RuleNotices{}))
-		if _, err := s.RemoveRule(ctx, r.ID); err != nil {
-			t.Fatal(err)
-		}
-		_, err = s.RuleNotices(ctx, r.ID)
-		wantNotFound(t, "RuleNotices of a removed rule", err)
-	})
-}
