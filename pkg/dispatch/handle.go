@@ -15,6 +15,14 @@ import (
 func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	now := d.opts.Now()
 	r := store.Result{ID: c.ID, Attempt: c.Attempts}
+	if c.ProviderRef != "" {
+		// Twilio reported on a call or message of an earlier attempt that
+		// never heard back (a timeout, or a run killed while waiting), and
+		// serve-twiml kept its SID: it was made. Making it again would
+		// reach the person twice.
+		return sent(r, message.Receipt{ProviderRef: c.ProviderRef, Status: "adopted",
+			Detail: fmt.Sprintf("made by an earlier attempt whose answer was lost (%s, reported by Twilio): not made again", c.ProviderRef)})
+	}
 	m := Message(c, d.opts.PublicURL)
 	if why := SkipReason(c, m, now); why != "" {
 		return skipped(r, why)

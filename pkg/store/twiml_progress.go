@@ -138,8 +138,11 @@ func (s *Store) writeReport(ctx context.Context, tx *sql.Tx, d Delivery, progres
 	if c.MarkRead && after.ReadAt.IsZero() {
 		after.ReadAt = now
 	}
-	if after.State == StateSent && after.SentAt.IsZero() { // a call adopted by its report
-		after.SentAt = now
+	switch after.State { // a call (or message) invoke never recorded, adopted by its report
+	case StateSent, StateAnswered, StateAcknowledged:
+		if after.SentAt.IsZero() {
+			after.SentAt = now
+		}
 	}
 	if after != d {
 		after.UpdatedAt = now

@@ -13,6 +13,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
+	"github.com/pfsnotify/pfsnotify/pkg/twiml"
 )
 
 // TestEndToEnd follows reminder calls from invoke to their outcome: a real
@@ -152,85 +153,152 @@ func e2e(t *testing.T, s *store.Store, answers []twiliotest.Answer, amd bool, st
 }
 
 // TestLostAnswer: Twilio places the call (sends the text message) but its
-// answer to invoke is lost, so invoke sees a timeout and plans a retry no
-// sooner than a minute later. Twilio's signed status callbacks reach
-// serve-twiml meanwhile, which adopts the call or message; the retry then
-// never reaches the person a second time.
+// answer to invoke is lost, so that invoke sees a timeout and plans a
+// retry no sooner than a minute later. Twilio's signed status callbacks
+// reach serve-twiml either after invoke gave up (the call is adopted: sent)
+// or while invoke still waits (the SID is kept, and invoke, seeing it,
+// records the call as made instead of making it again). Either way the
+// person is reached once.
 func TestLostAnswer(t *testing.T) {
 	tests := []struct {
-		channel schedule.Channel
-		state   store.DeliveryState // after the callbacks: the phone's person presses 1; a text is delivered
+		name          string
+		channel       schedule.Channel
+		clientTimeout time.Duration       // how long invoke waits for Twilio's answer
+		recordWait    time.Duration       // how long serve-twiml waits for invoke's record of the call
+		state         store.DeliveryState // at the end: the phone's person presses 1; a text is delivered
 	}{
-		{schedule.ChannelCall, store.StateAcknowledged},
-		{schedule.ChannelSMS, store.StateSent},
+		{"call, invoke gives up first", schedule.ChannelCall, 300 * time.Millisecond, 2 * time.Second, store.StateAcknowledged},
+		{"call, Twilio reports first", schedule.ChannelCall, time.Second, 100 * time.Millisecond, store.StateAcknowledged},
+		{"text, invoke gives up first", schedule.ChannelSMS, 300 * time.Millisecond, 2 * time.Second, store.StateSent},
+		{"text, Twilio reports first", schedule.ChannelSMS, time.Second, 100 * time.Millisecond, store.StateSent},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.channel), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T, s *store.Store) {
-				f := newFixture(t, s)
+				f := newFixture(t, s, func(o *twiml.Options) { o.RecordWait = tt.recordWait })
 				dl := f.register("Detector review", "", tt.channel)[tt.channel]
 				phone, err := twiliotest.NewPhone(f.http.URL)
 				if err != nil {
 					t.Fatal(err)
 				}
 				fake := twiliotest.New(t, twiliotest.Config{OnCall: phone.OnCall, OnMessage: phone.OnMessage,
-					ClientTimeout: 300 * time.Millisecond})
+					ClientTimeout: tt.clientTimeout})
 				fake.FailNext(1, twiliotest.Fault{LoseAnswer: true})
-				var ch dispatch.Channel
-				if tt.channel == schedule.ChannelCall {
-					opts := fake.CallOptions()
-					opts.Now = f.clock.Now
-					ch, err = twiliocall.New(opts)
-				} else {
-					opts := fake.SMSOptions()
-					opts.Now = f.clock.Now
-					ch, err = twiliosms.New(opts)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				d, err := dispatch.New(dispatch.Options{
-					Store: s, Channels: map[schedule.Channel]dispatch.Channel{tt.channel: ch}, Owner: "invoke-lost",
-					Concurrency: 1, BatchSize: 10, Lease: time.Minute, SendTimeout: 5 * time.Second, MaxAttempts: 5,
-					BackoffBase: 10 * time.Second, BackoffMax: 5 * time.Minute, PublicURL: twiliotest.PublicURL, Now: f.clock.Now,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				d := lostAnswerDispatcher(t, f, s, fake, tt.channel)
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 
-				if sum, err := d.RunOnce(ctx); err != nil || sum.Sent != 0 || sum.Retrying != 1 {
-					t.Fatalf("first pass: %s, %v; want the lost answer retrying", sum, err)
+				if sum, err := d.RunOnce(ctx); err != nil || sum.Sent != 0 {
+					t.Fatalf("first pass: %s, %v; want the lost answer not counted as sent", sum, err)
 				}
 				if err := phone.WaitEnded(ctx, 1); err != nil {
 					t.Fatal(err)
 				}
-				got := f.delivery(dl.Token)
-				placed := append(fake.Calls(), twiliotest.Call{})[0].SID
-				if tt.channel == schedule.ChannelSMS {
-					placed = append(fake.Messages(), twiliotest.Message{})[0].SID
-				}
-				if got.State != tt.state || got.ProviderRef != placed || placed == "" || got.SentAt.IsZero() {
-					t.Errorf("after the callbacks: got %s, provider ref %q, sent at %v; want %s, %q, sent", got.State, got.ProviderRef,
-						got.SentAt, tt.state, placed)
-				}
-
 				f.clock.Advance(2 * time.Minute) // past the planned retry
-				if sum, err := d.RunOnce(ctx); err != nil || sum.Sent+sum.Retrying+sum.Failed != 0 {
-					t.Errorf("at the retry's time: %s, %v; want nothing sent", sum, err)
+				if _, err := d.RunOnce(ctx); err != nil {
+					t.Fatalf("second pass: %v", err)
 				}
-				if n := len(fake.Calls()) + len(fake.Messages()); n != 1 {
-					t.Errorf("got %d calls and messages placed; want 1", n)
-				}
-				var adopted bool
-				for _, a := range f.log(dl.ID) {
-					adopted = adopted || strings.Contains(a.Detail, "adopted")
-				}
-				if !adopted {
-					t.Errorf("the log does not say the %s was adopted: %+v", tt.channel, f.log(dl.ID))
-				}
+				checkReachedOnce(t, f, fake, dl, tt.state)
 			})
 		})
+	}
+}
+
+// TestTakeoverAfterKill: invoke was killed after Twilio took its request
+// and before it could record the call. Twilio's callbacks reach
+// serve-twiml, which keeps the SID; the next invoke, taking the claim over
+// once its lease has passed, records the call as made and does not call
+// the person again.
+func TestTakeoverAfterKill(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s, func(o *twiml.Options) { o.RecordWait = 100 * time.Millisecond })
+		dl := f.register("Detector review", "", schedule.ChannelCall)[schedule.ChannelCall]
+		phone, err := twiliotest.NewPhone(f.http.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone.Script = func(int, twiliotest.Call) twiliotest.Answer { return twiliotest.Answer{By: twiliotest.NoAnswer} }
+		fake := twiliotest.New(t, twiliotest.Config{OnCall: phone.OnCall})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+
+		// The run that is killed: it claims the call and places it, and
+		// records nothing.
+		claims, err := s.ClaimDue(ctx, "killed", time.Minute, 10)
+		if err != nil || len(claims) != 1 {
+			t.Fatalf("ClaimDue = %d, %v", len(claims), err)
+		}
+		opts := fake.CallOptions()
+		opts.Now = f.clock.Now
+		ch, err := twiliocall.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ch.Send(ctx, dispatch.Message(claims[0], twiliotest.PublicURL)); err != nil {
+			t.Fatal(err)
+		}
+		if err := phone.WaitEnded(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+
+		f.clock.Advance(2 * time.Minute) // the lease has passed
+		d := lostAnswerDispatcher(t, f, s, fake, schedule.ChannelCall)
+		if sum, err := d.RunOnce(ctx); err != nil || sum.Sent != 1 {
+			t.Fatalf("the run taking over: %s, %v; want the call recorded as sent", sum, err)
+		}
+		checkReachedOnce(t, f, fake, dl, store.StateSent)
+	})
+}
+
+// lostAnswerDispatcher is invoke over s with channel's Twilio channel at fake.
+func lostAnswerDispatcher(t *testing.T, f *fixture, s *store.Store, fake *twiliotest.Server, channel schedule.Channel) *dispatch.Dispatcher {
+	t.Helper()
+	var ch dispatch.Channel
+	var err error
+	if channel == schedule.ChannelCall {
+		opts := fake.CallOptions()
+		opts.Now = f.clock.Now
+		ch, err = twiliocall.New(opts)
+	} else {
+		opts := fake.SMSOptions()
+		opts.Now = f.clock.Now
+		ch, err = twiliosms.New(opts)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dispatch.New(dispatch.Options{
+		Store: s, Channels: map[schedule.Channel]dispatch.Channel{channel: ch}, Owner: "invoke-lost",
+		Concurrency: 1, BatchSize: 10, Lease: time.Minute, SendTimeout: 5 * time.Second, MaxAttempts: 5,
+		BackoffBase: 10 * time.Second, BackoffMax: 5 * time.Minute, PublicURL: twiliotest.PublicURL, Now: f.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// checkReachedOnce checks that the fake made one call or message, which
+// the delivery holds, in state, with a log that says how it was kept.
+func checkReachedOnce(t *testing.T, f *fixture, fake *twiliotest.Server, dl store.Delivery, state store.DeliveryState) {
+	t.Helper()
+	calls, messages := fake.Calls(), fake.Messages()
+	if len(calls)+len(messages) != 1 {
+		t.Fatalf("got %d calls and %d messages; want one of them", len(calls), len(messages))
+	}
+	placed := append(calls, twiliotest.Call{})[0].SID
+	if len(messages) == 1 {
+		placed = messages[0].SID
+	}
+	got := f.delivery(dl.Token)
+	if got.State != state || got.ProviderRef != placed || got.SentAt.IsZero() {
+		t.Errorf("got %s, provider ref %q, sent at %v; want %s, %q, sent", got.State, got.ProviderRef, got.SentAt, state, placed)
+	}
+	var kept bool
+	for _, a := range f.log(dl.ID) {
+		kept = kept || strings.Contains(a.Detail, "adopted") || strings.Contains(a.Detail, "not made again")
+	}
+	if !kept {
+		t.Errorf("the log does not say the %s was kept: %+v", dl.Channel, f.log(dl.ID))
 	}
 }

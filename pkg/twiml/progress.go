@@ -63,31 +63,38 @@ func whose(r store.Report, sid string) (prev store.Progress, known, current bool
 		}
 	}
 	d := r.Delivery
-	current = d.ProviderRef == sid || (d.ProviderRef == "" && !known && (d.State == store.StateSent || lostAnswer(d)))
+	current = d.ProviderRef == sid || (d.ProviderRef == "" && !known &&
+		(d.State == store.StateSent || d.State == store.StateSending || lostAnswer(d, sid)))
 	return prev, known, current
 }
 
-// lostAnswer reports whether a report about a call or message that the
-// delivery does not know of (not its own, not an earlier one) is about one
-// Twilio made although invoke's request failed: a timeout or a broken
-// connection after Twilio had acted on it, so that invoke planned a retry.
-// The report is signed and names the delivery's token, which Twilio has
-// only from invoke's request: the call was made. It is adopted, and the
-// retry, which would call the person a second time, is not made.
-func lostAnswer(d store.Delivery) bool {
-	return d.State == store.StatePending && d.ProviderRef == "" && d.Attempts > 0
+// lostAnswer reports whether a report about call sid is about one Twilio
+// made although invoke's request failed (a timeout, a connection broken
+// after Twilio had acted on it), so that invoke planned a retry: the
+// delivery waits for it, with no call of its own, or with sid itself, kept
+// by a report that came while invoke was still waiting. The report is
+// signed and names the delivery's token, which Twilio has only from
+// invoke's request: the call was made.
+func lostAnswer(d store.Delivery, sid string) bool {
+	return d.State == store.StatePending && d.Attempts > 0 && (d.ProviderRef == "" || d.ProviderRef == sid)
 }
 
-// adopt makes a call or message Twilio made despite invoke's failed
-// request the delivery's: sent, with its SID; it returns the state the
-// report then applies to.
-func adopt(c *store.ReportChange, d store.Delivery, log *store.Attempt) store.DeliveryState {
-	if !lostAnswer(d) {
-		return d.State
+// adopt makes a call or message that Twilio reports on the delivery's
+// when invoke never learnt of it, and returns the state the report then
+// applies to. While invoke still waits on Twilio (or was killed waiting),
+// the SID is kept and the state left to invoke, which, seeing it, records
+// the call as made instead of making it again. Once invoke has planned a
+// retry, the call is adopted: sent, and the retry is not made.
+func adopt(c *store.ReportChange, d store.Delivery, sid string, log *store.Attempt) store.DeliveryState {
+	switch {
+	case d.State == store.StateSending && d.ProviderRef == "":
+		log.Detail += "; reported before invoke recorded it: its SID is kept, so that it is not made again"
+	case lostAnswer(d, sid):
+		c.State = store.StateSent
+		log.Detail += "; made although invoke's request for it failed: adopted, the planned retry is not made"
+		return store.StateSent
 	}
-	c.State = store.StateSent
-	log.Detail += "; made although invoke's request for it failed: adopted, the planned retry is not made"
-	return store.StateSent
+	return d.State
 }
 
 // newer reports whether rep comes after prev, the last report applied to
@@ -120,15 +127,11 @@ func maxRank(rank map[string]int) int {
 // it is now. It never moves a delivery backwards: answered and
 // acknowledged stay, only a sent call is retried or fails, and a report
 // older than one applied, or about an earlier call, goes to the log only.
-// errRefused (errOtherCall, errWrongChannel, errNotRecorded) means nothing
-// is written.
+// errRefused (errOtherCall, errWrongChannel) means nothing is written.
 func decideCall(r store.Report, rep report, policy retryPolicy) (decision, error) {
 	d := r.Delivery
 	if d.Channel != schedule.ChannelCall {
 		return decision{}, errWrongChannel
-	}
-	if d.State == store.StateSending && d.ProviderRef == "" {
-		return decision{}, errNotRecorded
 	}
 	prev, known, current := whose(r, rep.sid)
 	if !known && !current {
@@ -158,7 +161,7 @@ func decideCall(r store.Report, rep report, policy retryPolicy) (decision, error
 		c.AdoptProviderRef = rep.sid
 	}
 	log.Detail = fmt.Sprintf("call %s: %s%s", rep.sid, rep.status, rep.detail)
-	state := adopt(&c, d, log)
+	state := adopt(&c, d, rep.sid, log)
 	switch {
 	case rep.status == "in-progress" || rep.status == "completed":
 		log.Outcome = map[string]string{"in-progress": "answered", "completed": "completed"}[rep.status]
@@ -224,9 +227,6 @@ func decideMessage(r store.Report, rep report) (decision, error) {
 	if d.Channel != schedule.ChannelSMS {
 		return decision{}, errWrongChannel
 	}
-	if d.State == store.StateSending && d.ProviderRef == "" {
-		return decision{}, errNotRecorded
-	}
 	prev, known, current := whose(r, rep.sid)
 	if !known && !current {
 		return decision{}, errOtherCall
@@ -247,7 +247,7 @@ func decideMessage(r store.Report, rep report) (decision, error) {
 	if d.ProviderRef == "" {
 		c.AdoptProviderRef = rep.sid
 	}
-	state := adopt(&c, d, log)
+	state := adopt(&c, d, rep.sid, log)
 	switch rep.status {
 	case "delivered", "read":
 		log.Outcome = "delivered"

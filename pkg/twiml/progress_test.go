@@ -110,7 +110,10 @@ func TestDecideCall(t *testing.T) {
 			State: store.StatePending, OccurrenceAt: start}, rep: report{sid: sidB, status: "completed", seq: 3}, err: errOtherCall},
 		{name: "a text message's delivery", d: store.Delivery{Channel: schedule.ChannelSMS, State: store.StateSent, ProviderRef: sidA},
 			rep: report{sid: sidA, status: "ringing"}, err: errWrongChannel},
-		{name: "invoke has not recorded it", d: sentCall(store.StateSending, ""), rep: report{sid: sidA, status: "ringing", seq: 1}, err: errNotRecorded},
+		{name: "before invoke recorded it: the SID kept, the state left to invoke", d: sentCall(store.StateSending, ""),
+			rep: report{sid: sidA, status: "ringing", seq: 1}, outcome: "progress", adopt: sidA},
+		{name: "the SID kept while invoke waited, then a retry planned: adopted", d: sentCall(store.StatePending, sidA),
+			rep: report{sid: sidA, status: "completed", seq: 3}, outcome: "completed", state: store.StateAnswered},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,9 +25,6 @@ var (
 	errExpired      = &refusal{"expired", "the reminder's event has started"}
 	errWrongChannel = &refusal{"wrong_channel", "the delivery is not on this route's channel"}
 	errOtherCall    = &refusal{"other_call", "the call or message is not this delivery's"}
-	// errNotRecorded: invoke has not recorded the call yet, and did not
-	// within Options.RecordWait.
-	errNotRecorded = &refusal{"not_recorded", "invoke has not recorded this delivery's call yet"}
 )
 
 // errSignature: X-Twilio-Signature is missing or wrong.
@@ -121,11 +118,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, re
 	case errors.As(err, &ref):
 		s.metrics.outcomes.WithLabelValues(req.route, ref.reason).Inc()
 		log.Warn("not acted on: "+ref.text, "reason", ref.reason)
-		status := http.StatusOK
-		if ref == errNotRecorded && !speaks(req.route) {
-			status = http.StatusServiceUnavailable
-		}
-		s.writeFallback(w, req, status, goneText)
+		s.writeFallback(w, req, http.StatusOK, goneText)
 	default:
 		s.metrics.outcomes.WithLabelValues(req.route, "error").Inc()
 		log.Error("request failed", "err", err)
