@@ -14,7 +14,7 @@ type Summary struct {
 	Retrying  int           // to be tried again later
 	Skipped   int           // not sent: cancelled, user disabled, too late
 	Fallbacks int           // failures that fell back to another channel
-	Lost      int           // results that came after another run took the claim over
+	Lost      int           // results not written: another run took the claim over, or serve-twiml recorded the call first
 	Elapsed   time.Duration // how long the pass took
 }
 
