@@ -30,6 +30,11 @@ type DeliveryFilter struct {
 const olderThanSQL = `(d.due_at < (SELECT b.due_at FROM deliveries b WHERE b.id = ?)
 OR (d.due_at = (SELECT b.due_at FROM deliveries b WHERE b.id = ?) AND d.id < ?))`
 
+// olderThanOwnSQL is olderThanSQL for a person's own list: a delivery of
+// someone else keeps none (its due time must not show through the page).
+const olderThanOwnSQL = `(d.due_at < (SELECT b.due_at FROM deliveries b WHERE b.id = ? AND b.user_id = d.user_id)
+OR (d.due_at = (SELECT b.due_at FROM deliveries b WHERE b.id = ? AND b.user_id = d.user_id) AND d.id < ?))`
+
 // DeliveryView is a delivery with what the log shows next to it.
 type DeliveryView struct {
 	Delivery

@@ -40,7 +40,7 @@ func (s *Store) ListInbox(ctx context.Context, userID int64, f InboxFilter) ([]I
 		query += " AND d.read_at IS NULL"
 	}
 	if f.Before != 0 {
-		query += " AND " + olderThanSQL
+		query += " AND " + olderThanOwnSQL
 		args = append(args, f.Before, f.Before, f.Before)
 	}
 	if f.Limit <= 0 {

@@ -82,5 +82,29 @@ func TestListPaging(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("inbox in pages of 3: got %v, %v; want %v", got, err, want)
 		}
+		// bob's inbox after one of alice's notifications: nothing, so that
+		// the cut says nothing of when hers was due.
+		// Bob's is due before every one of alice's: a cursor of hers that
+		// leaked would put it on his page.
+		atTestNow(s)
+		bob := addUser(t, s, "bob", "UTC")
+		if _, _, _, err := s.Register(ctx, adHoc(bob.ID, testNow.Add(30*time.Minute), []schedule.Channel{schedule.ChannelPush},
+			10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		s.SetClock(func() time.Time { return testNow.Add(30 * time.Minute) })
+		claims, _ = s.ClaimDue(ctx, "w", time.Minute, 100)
+		if len(claims) != 1 {
+			t.Fatalf("bob's reminder: %d claims; want 1", len(claims))
+		}
+		if _, err := s.Finish(ctx, "w", []store.Result{{ID: claims[0].ID, State: store.StateSent, Attempt: 1, Outcome: "sent"}}); err != nil {
+			t.Fatal(err)
+		}
+		if all, _ := s.ListInbox(ctx, bob.ID, store.InboxFilter{}); len(all) != 1 {
+			t.Fatalf("bob's inbox holds %d; want 1", len(all))
+		}
+		if items, err := s.ListInbox(ctx, bob.ID, store.InboxFilter{Before: want[len(want)-1]}); err != nil || len(items) != 0 {
+			t.Errorf("bob's inbox after alice's oldest: got %d items, %v; want none", len(items), err)
+		}
 	})
 }
