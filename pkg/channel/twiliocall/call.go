@@ -108,13 +108,16 @@ func New(opts Options) (*Channel, error) {
 // message.ErrNoTarget without a phone number; message.Permanent once the
 // event has started, for a number Twilio refuses, for bad credentials and
 // any other 4xx (errors.As *twilioapi.APIError tells which: BadNumber);
-// message.Retry, after Retry-After if given, for 429 and 5xx; plain
-// errors (retry) for network errors and timeouts.
+// message.Retry, after Retry-After if given, for 429 and 5xx; for network
+// errors and timeouts message.Retry no sooner than
+// twilioapi.UnansweredRetryAfter.
 //
 // Send never places a call twice itself, and a 2xx whose body cannot be
 // read counts as placed (Status "accepted", no SID). A timeout or a
 // cancelled ctx is the one case where Twilio may have placed the call
-// although Send reports an error.
+// although Send reports an error: its status callback then tells
+// serve-twiml, which keeps the call for the delivery (see twiml's adopt),
+// and the retry is not made.
 func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
 	to := m.To.Phone
 	if to == "" {

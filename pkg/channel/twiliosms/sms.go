@@ -91,8 +91,9 @@ func New(opts Options) (*Channel, error) {
 // its Status Twilio's ("queued"). Errors are those of twiliocall's Send:
 // message.ErrNoTarget without a phone number; message.Permanent once the
 // event has started, for a number Twilio refuses (or one that opted out),
-// bad credentials and any other 4xx; message.Retry for 429; plain (retry)
-// for 5xx, network errors and timeouts.
+// bad credentials and any other 4xx; message.Retry for 429 and 5xx, and
+// no sooner than twilioapi.UnansweredRetryAfter for network errors and
+// timeouts.
 func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
 	to := m.To.Phone
 	if to == "" {
