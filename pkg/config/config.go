@@ -92,7 +92,7 @@ type Webhook struct {
 // Invoke tunes the dispatcher that sends what is due.
 type Invoke struct {
 	Concurrency    int           `mapstructure:"concurrency"`       // sends at once
-	BatchSize      int           `mapstructure:"batch_size"`        // deliveries claimed per query
+	BatchSize      int           `mapstructure:"batch_size"`        // deliveries claimed per query, at most MaxBatchSize
 	Lease          time.Duration `mapstructure:"lease"`             // how long a claim holds before another run may take it over
 	MaxAttempts    int           `mapstructure:"max_attempts"`      // tries before a delivery fails for good
 	BackoffBase    time.Duration `mapstructure:"backoff_base"`      // first retry delay; doubles, with jitter
@@ -197,6 +197,10 @@ type TwiML struct {
 	// Twilio's signatures while a new twilio.auth_token is rolled out.
 	PreviousAuthToken string `mapstructure:"previous_auth_token" secret:"true"`
 }
+
+// MaxBatchSize bounds invoke.batch_size: a claim, and the reads that go
+// with it, name every delivery of a batch in one statement.
+const MaxBatchSize = 1000
 
 // Default returns the configuration used for every key that is not set:
 // a SQLite database in ./pfsnotify.db and every channel unconfigured.

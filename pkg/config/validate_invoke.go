@@ -24,6 +24,9 @@ func (p *problems) invoke(i Invoke) {
 	positive("invoke.concurrency", i.Concurrency, "use 1 or more; 8 is the default")
 	positive("invoke.batch_size", i.BatchSize, "use 1 or more; 100 is the default")
 	positive("invoke.max_attempts", i.MaxAttempts, "use 1 or more; 5 is the default")
+	if i.BatchSize > MaxBatchSize {
+		p.add("invoke.batch_size", "%d is too large (at most %d: a claim names every delivery of its batch in one statement)", i.BatchSize, MaxBatchSize)
+	}
 	atLeast := func(key string, d, min time.Duration) {
 		if d < min {
 			p.add(key, "%s is too short (use %s or more)", d, min)

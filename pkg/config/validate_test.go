@@ -124,6 +124,7 @@ func TestValidateRejects(t *testing.T) {
 		{"twilio api url", func(c *Config) { c.Twilio.APIURL = "api.twilio.com" }, "twilio.api_url", "is not an http(s) URL"},
 		{"webhook url", func(c *Config) { c.Webhook.URL = "hooks.slack.com/services/T0/B0/secret" }, "webhook.url", "is not an http(s) URL"},
 		{"invoke concurrency", func(c *Config) { c.Invoke.Concurrency = 0 }, "invoke.concurrency", "0 is too small"},
+		{"invoke batch too large", func(c *Config) { c.Invoke.BatchSize = 5000 }, "invoke.batch_size", "5000 is too large (at most 1000"},
 		{"invoke lease shorter than the http timeout", func(c *Config) { c.Invoke.Lease = 15 * time.Second }, "invoke.lease", "must be longer than invoke.http_timeout"},
 		{"invoke backoff max below base", func(c *Config) { c.Invoke.BackoffMax = time.Second }, "invoke.backoff_max", "is too short"},
 		{"invoke sms rate", func(c *Config) { c.Invoke.SMSPerSecond = 0 }, "invoke.sms_per_second", "is not a positive number"},
