@@ -113,13 +113,13 @@ func TestPastLeadWarnsAndSkips(t *testing.T) {
 	c := newCLI(t, storetest.SQLiteConfig(t))
 	c.ok("db", "migrate")
 	c.ok("user", "add", "alice", "--tz", "UTC")
-	out, errOut, code := c.run("registration", "add", "--user", "alice", "--at", "2099-12-01 09:00", "--title", "T",
+	_, _, code := c.run("registration", "add", "--user", "alice", "--at", "2099-12-01 09:00", "--title", "T",
 		"--channel", "push", "--lead", "30000d,5m")
 	if code == 0 {
 		t.Fatalf("a 30000-day lead was accepted; want it refused as longer than the maximum")
 	}
 	// A reminder due before now: the event is close, the long lead is past.
-	out, errOut, code = c.run("registration", "add", "--user", "alice", "--at", nowPlus(t, 20), "--tz", "UTC", "--title", "T",
+	out, errOut, code := c.run("registration", "add", "--user", "alice", "--at", nowPlus(t, 20), "--tz", "UTC", "--title", "T",
 		"--channel", "push", "--lead", "1h,5m")
 	if code != 0 {
 		t.Fatalf("exit %d; want 0\nstderr: %s", code, errOut)

@@ -11,11 +11,11 @@ import (
 // PanelReads are the reads of every panel page (who asks, their unread
 // count) and of the busiest one (Upcoming), with statements prepared once:
 // on SQLite parsing a statement costs about as much as running it, and on
-// MySQL a statement not prepared ahead takes three round trips (prepare,
-// execute, close). It is safe for concurrent use; Close it before the Store.
+// MySQL the server parses it once instead of on every page. It is safe for
+// concurrent use; Close it before the Store.
 type PanelReads struct {
-	s                                                   *Store
-	session, sessionUnread, unread, upcoming, reminders *sql.Stmt
+	s                                        *Store
+	session, sessionUnread, unread, upcoming *sql.Stmt
 }
 
 // sessionUnreadSQL is sessionByTokenSQL with the user's unread count: what
