@@ -21,6 +21,7 @@ import (
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/phone"
 )
 
 // DefaultAPIURL is Twilio's REST API.
@@ -184,9 +185,26 @@ func (t *boundTransport) answer() (status int, retryAfter string) {
 	return t.status, t.retryAfter
 }
 
-// CheckPublicURL returns an error naming public_url unless u is "" or an
+// NewSender is NewAccount for a channel that sends from the number from
+// and tells serve-twiml at publicURL ("": nowhere) of what it sent: it
+// checks those two as well.
+func NewSender(cfg Config, from, publicURL string) (*Account, error) {
+	acct, err := NewAccount(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPublicURL(publicURL); err != nil {
+		return nil, err
+	}
+	if !phone.IsE164(from) {
+		return nil, fmt.Errorf("twilio.from_number %q is not an E.164 number", from)
+	}
+	return acct, nil
+}
+
+// checkPublicURL returns an error naming public_url unless u is "" or an
 // absolute http(s) URL without query or fragment.
-func CheckPublicURL(u string) error {
+func checkPublicURL(u string) error {
 	if u == "" {
 		return nil
 	}

@@ -13,12 +13,13 @@ import (
 	"net/http"
 	"time"
 
+	api "github.com/twilio/twilio-go/rest/api/v2010"
+
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/phone"
 	"github.com/pfsnotify/pfsnotify/pkg/twiml"
-	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
 
 // RingTimeout is how long a call rings before Twilio gives up (no-answer).
@@ -75,18 +76,13 @@ type Channel struct {
 
 // New checks opts and returns the channel.
 func New(opts Options) (*Channel, error) {
-	acct, err := twilioapi.NewAccount(twilioapi.Config{
+	acct, err := twilioapi.NewSender(twilioapi.Config{
 		AccountSID: opts.AccountSID, AuthToken: opts.AuthToken, APIURL: opts.APIURL, HTTPClient: opts.HTTPClient, Now: opts.Now,
-	})
+	}, opts.From, opts.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("call channel: %w", err)
 	}
-	if err := twilioapi.CheckPublicURL(opts.PublicURL); err != nil {
-		return nil, fmt.Errorf("call channel: %w", err)
-	}
 	switch {
-	case !phone.IsE164(opts.From):
-		return nil, fmt.Errorf("call channel: twilio.from_number %q is not an E.164 number", opts.From)
 	case opts.PublicURL == "" && !opts.InlineTwiML:
 		return nil, errors.New("call channel: public_url is empty, so Twilio cannot fetch what to say from serve-twiml: " +
 			"set public_url, or set twilio.inline_twiml to send the words with the call")

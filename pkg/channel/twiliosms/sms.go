@@ -12,12 +12,13 @@ import (
 	"time"
 	"unicode/utf16"
 
+	api "github.com/twilio/twilio-go/rest/api/v2010"
+
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/phone"
 	"github.com/pfsnotify/pfsnotify/pkg/twiml"
-	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
 
 // MaxBody is the longest Body Twilio accepts, in characters; Send counts
@@ -65,19 +66,13 @@ type Channel struct {
 
 // New checks opts and returns the channel.
 func New(opts Options) (*Channel, error) {
-	acct, err := twilioapi.NewAccount(twilioapi.Config{
+	acct, err := twilioapi.NewSender(twilioapi.Config{
 		AccountSID: opts.AccountSID, AuthToken: opts.AuthToken, APIURL: opts.APIURL, HTTPClient: opts.HTTPClient, Now: opts.Now,
-	})
+	}, opts.From, opts.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("sms channel: %w", err)
 	}
-	if err := twilioapi.CheckPublicURL(opts.PublicURL); err != nil {
-		return nil, fmt.Errorf("sms channel: %w", err)
-	}
-	switch {
-	case !phone.IsE164(opts.From):
-		return nil, fmt.Errorf("sms channel: twilio.from_number %q is not an E.164 number", opts.From)
-	case opts.Templates == nil:
+	if opts.Templates == nil {
 		return nil, errors.New("sms channel: no templates given")
 	}
 	now := opts.Now
