@@ -25,7 +25,7 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 	channels := map[schedule.Channel]dispatch.Channel{
 		schedule.ChannelLog: logchan.New(a.stdout, templates, time.Now),
 	}
-	if cfg.WebPush.PublicKey != "" {
+	if cfg.SetsUp(schedule.ChannelPush) {
 		ch, err := webpush.New(webpush.Options{Subscriptions: s, PublicKey: cfg.WebPush.PublicKey,
 			PrivateKey: cfg.WebPush.PrivateKey, Subject: cfg.WebPush.Subject,
 			HTTPClient: webpush.NewHTTPClient(cfg.Invoke.HTTPTimeout, cfg.Invoke.Concurrency),
@@ -35,7 +35,7 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 		}
 		channels[schedule.ChannelPush] = ch
 	}
-	if cfg.SMTP.Host != "" {
+	if cfg.SetsUp(schedule.ChannelEmail) {
 		ch, err := email.New(email.Options{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: cfg.Invoke.HTTPTimeout,
 			Templates: templates})
@@ -44,7 +44,7 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 		}
 		channels[schedule.ChannelEmail] = ch
 	}
-	if cfg.Twilio.AccountSID != "" {
+	if cfg.SetsUp(schedule.ChannelCall) { // and sms: one Twilio account
 		call, err := twiliocall.New(twiliocall.OptionsFrom(cfg, httpClient, templates))
 		if err != nil {
 			return nil, err
@@ -55,7 +55,7 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 		}
 		channels[schedule.ChannelCall], channels[schedule.ChannelSMS] = call, sms
 	}
-	if cfg.Webhook.URL != "" {
+	if cfg.SetsUp(schedule.ChannelWebhook) {
 		ch, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, HTTPClient: httpClient, Templates: templates})
 		if err != nil {
 			return nil, err

@@ -75,7 +75,7 @@ type subscribeRequest struct {
 
 // saveSubscription checks and stores a browser's subscription for p.
 func (s *Server) saveSubscription(ctx context.Context, p *principal, req subscribeRequest, userAgent string) (store.PushSubscription, error) {
-	if s.opts.Config.WebPush.PublicKey == "" {
+	if !s.opts.Config.SetsUp(schedule.ChannelPush) {
 		return store.PushSubscription{}, &httpError{status: http.StatusConflict, msg: "Web Push is not configured on this server (webpush.public_key)"}
 	}
 	if err := s.checkEndpoint(ctx, req.Subscription.Endpoint); err != nil {

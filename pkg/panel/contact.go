@@ -26,7 +26,7 @@ func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principa
 func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
 	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion}
 	for _, c := range []schedule.Channel{schedule.ChannelCall, schedule.ChannelSMS, schedule.ChannelEmail} {
-		if s.offersTest(c) {
+		if s.opts.Config.SetsUp(c) {
 			d.Tests = append(d.Tests, c)
 		}
 	}
@@ -115,25 +115,10 @@ func contactTestChannel(name string) (schedule.Channel, string, bool) {
 	return "", "", false
 }
 
-// offersTest reports whether this server's configuration sets channel up,
-// so that a test on it can be sent.
-func (s *Server) offersTest(channel schedule.Channel) bool {
-	cfg := s.opts.Config
-	switch channel {
-	case schedule.ChannelCall, schedule.ChannelSMS:
-		return cfg.Twilio.AccountSID != ""
-	case schedule.ChannelEmail:
-		return cfg.SMTP.Host != ""
-	case schedule.ChannelPush:
-		return cfg.WebPush.PublicKey != ""
-	}
-	return false
-}
-
 // sendTest puts a test notification on channel for p in the outbox: invoke
 // sends it through the real channel, like any reminder.
 func (s *Server) sendTest(r *http.Request, p *principal, channel schedule.Channel) error {
-	if !s.offersTest(channel) {
+	if !s.opts.Config.SetsUp(channel) {
 		return &httpError{status: http.StatusConflict, msg: fmt.Sprintf("%s is not set up on this server: ask an admin", channelNoun[channel])}
 	}
 	switch channel {
