@@ -86,8 +86,9 @@ func (s *Server) contactChanges(f map[string]string) (store.UserChanges, map[str
 // (POST /contact/test/{channel}); what stops it is shown beside the phone
 // number or the email address.
 func (s *Server) contactTest(w http.ResponseWriter, r *http.Request, p *principal) error {
-	channel, field, ok := contactTestChannel(r.PathValue("channel"))
-	if !ok {
+	channel := schedule.Channel(r.PathValue("channel"))
+	field, ok := testField[channel]
+	if !ok || channel == schedule.ChannelPush { // a browser's test is on its own page
 		return store.ErrNotFound
 	}
 	if err := s.sendTest(r, p, channel); err != nil {
@@ -101,19 +102,10 @@ func (s *Server) contactTest(w http.ResponseWriter, r *http.Request, p *principa
 	return redirect(w, r, "/contact?done=test-"+string(channel))
 }
 
-// contactTestChannel reads the channel of a test from the contact page,
-// and the field its problems are shown beside.
-func contactTestChannel(name string) (schedule.Channel, string, bool) {
-	switch schedule.Channel(name) {
-	case schedule.ChannelCall:
-		return schedule.ChannelCall, "phone", true
-	case schedule.ChannelSMS:
-		return schedule.ChannelSMS, "phone", true
-	case schedule.ChannelEmail:
-		return schedule.ChannelEmail, "email", true
-	}
-	return "", "", false
-}
+// testField names each channel a test can go on, with the field its
+// problems are shown beside.
+var testField = map[schedule.Channel]string{schedule.ChannelCall: "phone", schedule.ChannelSMS: "phone",
+	schedule.ChannelEmail: "email", schedule.ChannelPush: "push"}
 
 // sendTest puts a test notification on channel for p in the outbox: invoke
 // sends it through the real channel, like any reminder.
