@@ -60,9 +60,6 @@ func channelSends(ctx context.Context, subs []subscription, n int, public, priva
 // memSubscriptions is the channel's store in memory; it forgets outcomes.
 type memSubscriptions map[int64][]store.PushSubscription
 
-func (m memSubscriptions) ListPushSubscriptions(_ context.Context, userID int64, _ bool) ([]store.PushSubscription, error) {
-	return m[userID], nil
-}
 func (m memSubscriptions) LivePushSubscriptionsOf(_ context.Context, users []int64) (map[int64][]store.PushSubscription, error) {
 	out := make(map[int64][]store.PushSubscription)
 	for _, id := range users {

@@ -134,9 +134,9 @@ func (c *subCache) prefetch(ctx context.Context, users []int64, now time.Time) e
 }
 
 func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *userSubs) {
-	list, err := c.src.ListPushSubscriptions(ctx, userID, false)
-	subs := make([]*sub, 0, len(list))
-	for _, p := range list {
+	lists, err := c.src.LivePushSubscriptionsOf(ctx, []int64{userID})
+	subs := make([]*sub, 0, len(lists[userID]))
+	for _, p := range lists[userID] {
 		subs = append(subs, newSub(p))
 	}
 	c.mu.Lock()

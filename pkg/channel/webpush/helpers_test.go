@@ -44,14 +44,13 @@ func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 type fakeStore struct {
 	mu        sync.Mutex
 	subs      []store.PushSubscription
-	lists     int
-	batches   [][]int64 // the users of each LivePushSubscriptionsOf
+	reads     [][]int64 // the users of each read of subscriptions
 	successes []int64
 	failures  []int64
 	expiries  []int64
 	listErr   error
-	gate      chan struct{} // when set, List waits for it to close
-	entered   chan struct{} // when set, List signals here first
+	gate      chan struct{} // when set, a read waits for it to close
+	entered   chan struct{} // when set, a read signals here first
 }
 
 func (f *fakeStore) add(userID int64, s pushtest.Subscription) int64 {
@@ -62,7 +61,7 @@ func (f *fakeStore) add(userID int64, s pushtest.Subscription) int64 {
 	return id
 }
 
-func (f *fakeStore) ListPushSubscriptions(ctx context.Context, userID int64, includeExpired bool) ([]store.PushSubscription, error) {
+func (f *fakeStore) LivePushSubscriptionsOf(ctx context.Context, userIDs []int64) (map[int64][]store.PushSubscription, error) {
 	if f.entered != nil {
 		f.entered <- struct{}{}
 	}
@@ -71,23 +70,7 @@ func (f *fakeStore) ListPushSubscriptions(ctx context.Context, userID int64, inc
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.lists++
-	if f.listErr != nil {
-		return nil, f.listErr
-	}
-	var out []store.PushSubscription
-	for _, s := range f.subs {
-		if s.UserID == userID && (includeExpired || s.ExpiredAt.IsZero()) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeStore) LivePushSubscriptionsOf(ctx context.Context, userIDs []int64) (map[int64][]store.PushSubscription, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.batches = append(f.batches, slices.Clone(userIDs))
+	f.reads = append(f.reads, slices.Clone(userIDs))
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
@@ -148,10 +131,10 @@ func (f *fakeStore) MarkPushFailure(ctx context.Context, id int64) (int, error) 
 }
 
 // calls returns copies of what the channel asked of the store.
-func (f *fakeStore) calls() (lists int, successes, failures, expiries []int64) {
+func (f *fakeStore) calls() (reads int, successes, failures, expiries []int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.lists, slices.Clone(f.successes), slices.Clone(f.failures), slices.Clone(f.expiries)
+	return len(f.reads), slices.Clone(f.successes), slices.Clone(f.failures), slices.Clone(f.expiries)
 }
 
 // env is a channel wired to a fake push service and a fake store.

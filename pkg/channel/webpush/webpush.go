@@ -48,7 +48,6 @@ import (
 
 // Subscriptions is the part of the store the channel uses (*store.Store).
 type Subscriptions interface {
-	ListPushSubscriptions(ctx context.Context, userID int64, includeExpired bool) ([]store.PushSubscription, error)
 	LivePushSubscriptionsOf(ctx context.Context, userIDs []int64) (map[int64][]store.PushSubscription, error)
 	ExpirePushSubscription(ctx context.Context, id int64, at time.Time) error
 	MarkPushSuccesses(ctx context.Context, at time.Time, ids []int64) error
