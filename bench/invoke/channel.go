@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
@@ -28,33 +26,15 @@ func channelSends(ctx context.Context, subs []subscription, n int, public, priva
 		return 0, err
 	}
 	startAt := time.Now().Add(3 * time.Hour)
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range concurrency {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				user := i/leadsPerEvent%int64(len(subs)) + 1
-				m := message.Message{DeliveryID: i + 1, RegistrationID: user, Token: fmt.Sprintf("t%d", i), Kind: message.KindReminder,
-					Channel: "push", Attempt: 1, To: message.Recipient{UserID: user, Login: fmt.Sprintf("member%05d", user),
-						TimeZone: "Europe/Zurich", Language: "en-GB"},
-					Title: "Collaboration meeting", StartAt: startAt, Lead: time.Duration(i%leadsPerEvent+1) * time.Minute}
-				if _, err := ch.Send(ctx, m); err != nil {
-					failed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if f := failed.Load(); f > 0 {
-		return 0, fmt.Errorf("%d channel sends failed", f)
-	}
-	return elapsed, nil
+	return sendAll("channel", n, func(i int) bool {
+		user := int64(i/leadsPerEvent%len(subs) + 1)
+		m := message.Message{DeliveryID: int64(i + 1), RegistrationID: user, Token: fmt.Sprintf("t%d", i), Kind: message.KindReminder,
+			Channel: "push", Attempt: 1, To: message.Recipient{UserID: user, Login: fmt.Sprintf("member%05d", user),
+				TimeZone: "Europe/Zurich", Language: "en-GB"},
+			Title: "Collaboration meeting", StartAt: startAt, Lead: time.Duration(i%leadsPerEvent+1) * time.Minute}
+		_, err := ch.Send(ctx, m)
+		return err == nil
+	})
 }
 
 // memSubscriptions is the channel's store in memory; it forgets outcomes.

@@ -185,26 +185,30 @@ func seedDue(ctx context.Context, db config.Database, subs []subscription, n int
 func bareSends(ctx context.Context, subs []subscription, n int, public, private string) (time.Duration, error) {
 	client := webpush.NewHTTPClient(15*time.Second, concurrency)
 	payload := []byte(`{"title":"Collaboration meeting in 10 minutes","body":"Tue 1 Dec 2026 09:00 CET","tag":"r1-1"}`)
+	return sendAll("bare", n, func(i int) bool {
+		sub := subs[i%len(subs)]
+		resp, err := webpushgo.SendNotificationWithContext(ctx, payload[:len(payload):len(payload)],
+			&webpushgo.Subscription{Endpoint: sub.Endpoint, Keys: webpushgo.Keys{P256dh: sub.P256dh, Auth: sub.Auth}},
+			&webpushgo.Options{HTTPClient: client, Subscriber: "bench@example.org", VAPIDPublicKey: public,
+				VAPIDPrivateKey: private, TTL: 600, Urgency: webpushgo.UrgencyHigh, Topic: "r1-1"})
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode/100 == 2
+	})
+}
+
+// sendAll runs send for 0..n-1 from concurrency goroutines and returns how
+// long it took; an error if any send failed.
+func sendAll(what string, n int, send func(i int) bool) (time.Duration, error) {
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range concurrency {
 		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				sub := subs[int(i)%len(subs)]
-				resp, err := webpushgo.SendNotificationWithContext(ctx, payload[:len(payload):len(payload)],
-					&webpushgo.Subscription{Endpoint: sub.Endpoint, Keys: webpushgo.Keys{P256dh: sub.P256dh, Auth: sub.Auth}},
-					&webpushgo.Options{HTTPClient: client, Subscriber: "bench@example.org", VAPIDPublicKey: public,
-						VAPIDPrivateKey: private, TTL: 600, Urgency: webpushgo.UrgencyHigh, Topic: "r1-1"})
-				if err != nil || resp.StatusCode/100 != 2 {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if !send(int(i)) {
 					failed.Add(1)
-				}
-				if resp != nil {
-					resp.Body.Close()
 				}
 			}
 		})
@@ -212,7 +216,7 @@ func bareSends(ctx context.Context, subs []subscription, n int, public, private 
 	wg.Wait()
 	elapsed := time.Since(start)
 	if f := failed.Load(); f > 0 {
-		return 0, fmt.Errorf("%d bare sends failed", f)
+		return 0, fmt.Errorf("%d %s sends failed", f, what)
 	}
 	return elapsed, nil
 }
