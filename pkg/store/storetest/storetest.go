@@ -21,6 +21,7 @@ import (
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
+	"github.com/pfsnotify/pfsnotify/pkg/store/storetest/tcpproxy"
 )
 
 // MySQLDSNVar is the environment variable that names the test MySQL server.
@@ -123,4 +124,19 @@ func databaseName(t *testing.T) string {
 		base = base[len(base)-40:]
 	}
 	return "pfst_" + strings.Trim(base, "_") + "_" + hex.EncodeToString(b[:])
+}
+
+// ThroughProxy starts a fault proxy (see tcpproxy) in front of the MySQL
+// server that cfg names and returns cfg pointed at the proxy, for tests
+// that stall or cut the database's connections.
+func ThroughProxy(t *testing.T, cfg config.Database) (*tcpproxy.Proxy, config.Database) {
+	t.Helper()
+	mc, err := mysql.ParseDSN(cfg.DSN)
+	if err != nil {
+		t.Fatalf("through proxy: %v", err)
+	}
+	p := tcpproxy.Start(t, mc.Addr)
+	mc.Addr = p.Addr()
+	cfg.DSN = mc.FormatDSN()
+	return p, cfg
 }
