@@ -115,6 +115,7 @@ func TestCleanStopLeavesNoClaim(t *testing.T) {
 		regs := f.many(4, schedule.ChannelPush)
 		ch := newRecordingChannel()
 		ch.block = make(chan struct{})
+		ch.entered = make(chan int64, 2)
 		d := f.dispatcher("stopping", map[schedule.Channel]Channel{schedule.ChannelPush: ch}, func(o *Options) { o.Concurrency = 2 })
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan Summary)
@@ -125,7 +126,13 @@ func TestCleanStopLeavesNoClaim(t *testing.T) {
 			}
 			done <- sum
 		}()
-		time.Sleep(100 * time.Millisecond) // two sends are now blocked
+		for range 2 { // both workers are now blocked in a send
+			select {
+			case <-ch.entered:
+			case <-time.After(30 * time.Second):
+				t.Fatal("no two sends began within 30 s")
+			}
+		}
 		cancel()
 		close(ch.block)
 		sum := <-done

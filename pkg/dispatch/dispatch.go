@@ -43,6 +43,18 @@ type Options struct {
 
 	PublicURL string // builds acknowledge and panel links; "" leaves them out
 
+	// StateDir holds the run's journal of results (invoke.state_dir); ""
+	// keeps none, and a result the database could not take is then lost.
+	StateDir string
+	// JournalScope names the database in journal file names, so that runs
+	// over other databases sharing StateDir leave each other's alone.
+	JournalScope string
+	// Database names the database in journals and messages.
+	Database string
+	// DBTimeout bounds every database call of a run (invoke.db_timeout);
+	// default 10s.
+	DBTimeout time.Duration
+
 	Log    *slog.Logger
 	Now    func() time.Time // default time.Now
 	Jitter func() float64   // a number in [0, 1); default math/rand/v2
@@ -74,6 +86,9 @@ func New(opts Options) (*Dispatcher, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.DBTimeout <= 0 {
+		opts.DBTimeout = 10 * time.Second
+	}
 	d := &Dispatcher{
 		opts:    opts,
 		limits:  make(map[schedule.Channel]*rate.Limiter),
@@ -88,19 +103,34 @@ func New(opts Options) (*Dispatcher, error) {
 	return d, nil
 }
 
-// RunOnce makes one pass: it plans call bursts, then claims and sends
-// everything due until nothing is left, and returns what it did. When ctx
-// ends it stops claiming, finishes the sends under way, and gives back the
-// claims it had not started. The error is about the database: failed
-// deliveries are counted in the Summary.
+// RunOnce makes one pass: it records what the journals of ended runs hold,
+// plans call bursts, then claims and sends everything due until nothing is
+// left, and returns what it did. When ctx ends it stops claiming, finishes
+// the sends under way, and gives back the claims it had not started. The
+// error is about the database (or the state directory): failed deliveries
+// are counted in the Summary. Every database call has a deadline, so a
+// database that stops answering ends the pass within a few DBTimeouts.
 func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	started := d.opts.Now()
 	var sum Summary
-	if err := d.planCalls(ctx); err != nil {
-		return sum, err
+	var j *journal
+	if d.opts.StateDir != "" {
+		replayed, err := d.replayJournals(ctx)
+		sum.Replayed = replayed
+		if err != nil {
+			return sum, err
+		}
+		if j, err = openJournal(d.opts.StateDir, d.opts.JournalScope, d.opts.Owner, d.opts.Database); err != nil {
+			return sum, err
+		}
 	}
-	rec := newRecorder(d.opts.Store, d.opts.Owner, d.opts.Log)
-	defer rec.close()
+	rec := newRecorder(d.opts.Owner, d.opts.Log, j, d.finish)
+	planCtx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
+	err := d.planCalls(planCtx)
+	cancel()
+	if err != nil {
+		return sum, errors.Join(err, rec.close())
+	}
 
 	// A batch's worth of buffer lets the next claim happen while the last
 	// batch is still being sent.
@@ -120,27 +150,45 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 				}
 				r := d.handle(ctx, c)
 				rec.add(r)
+				d.logResult(c, r)
 				mu.Lock()
-				sum.count(r)
+				sum.count(c, r)
 				mu.Unlock()
 				inflight.Done()
 			}
 		})
 	}
 
-	err := d.claimLoop(ctx, work, &inflight, rec)
+	err = d.claimLoop(ctx, work, &inflight, rec)
 	close(work)
 	workers.Wait()
-	d.flushChannels()
-	if len(unstarted) > 0 {
-		d.release(unstarted)
-	}
-	if ferr := rec.close(); err == nil {
-		err = ferr
-	}
+	err = errors.Join(err, d.cleanUp(unstarted, rec))
 	sum.Elapsed = d.opts.Now().Sub(started)
 	sum.Lost = rec.lostCount()
 	return sum, err
+}
+
+// cleanUp ends a pass: it gives back the claims not started, lets the
+// channels write what they batched and writes the last results, at once,
+// so that a database that stopped answering costs one DBTimeout here, not
+// one per step.
+func (d *Dispatcher) cleanUp(unstarted []store.Claim, rec *recorder) error {
+	var steps sync.WaitGroup
+	var recErr error
+	steps.Go(func() { recErr = rec.close() })
+	steps.Go(d.flushChannels)
+	if len(unstarted) > 0 {
+		steps.Go(func() { d.release(unstarted) })
+	}
+	steps.Wait()
+	return recErr
+}
+
+// finish records results for owner within DBTimeout.
+func (d *Dispatcher) finish(ctx context.Context, owner string, results []store.Result) ([]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
+	defer cancel()
+	return d.opts.Store.Finish(ctx, owner, results)
 }
 
 // claimLoop claims batches and hands them to the workers until a claim
@@ -150,7 +198,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight *sync.WaitGroup, rec *recorder) error {
 	emptyOnce, claimedAny := false, false
 	for ctx.Err() == nil {
-		claims, err := d.opts.Store.ClaimDue(ctx, d.opts.Owner, d.opts.Lease, d.opts.BatchSize)
+		claimCtx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
+		claims, err := d.opts.Store.ClaimDue(claimCtx, d.opts.Owner, d.opts.Lease, d.opts.BatchSize)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -163,7 +213,7 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 			}
 			emptyOnce = true
 			inflight.Wait()
-			if err := rec.flush(); err != nil {
+			if err := rec.sync(); err != nil {
 				return err
 			}
 			continue
@@ -193,6 +243,8 @@ type prefetcher interface {
 // prefetch lets channels read ahead for a claimed batch. A failure is
 // logged: each send then reads what it needs itself.
 func (d *Dispatcher) prefetch(ctx context.Context, claims []store.Claim) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
+	defer cancel()
 	users := make(map[schedule.Channel][]int64)
 	for _, c := range claims {
 		users[c.Channel] = append(users[c.Channel], c.User.ID)
@@ -215,7 +267,7 @@ type flusher interface {
 // flushChannels lets channels write what they batched. Their writes are
 // bookkeeping, not outcomes: a failure is logged, not fatal.
 func (d *Dispatcher) flushChannels() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d.opts.DBTimeout)
 	defer cancel()
 	for name, ch := range d.opts.Channels {
 		if f, ok := ch.(flusher); ok {
@@ -233,7 +285,7 @@ func (d *Dispatcher) release(claims []store.Claim) {
 	for i, c := range claims {
 		ids[i] = c.ID
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d.opts.DBTimeout)
 	defer cancel()
 	if err := d.opts.Store.Release(ctx, d.opts.Owner, ids); err != nil {
 		d.opts.Log.Error("release claims", "count", len(ids), "err", err)

@@ -33,6 +33,8 @@ type recordingChannel struct {
 	sends  map[int64]int // delivery id -> sends
 	answer func(m message.Message) (message.Receipt, error)
 	block  chan struct{} // when set, Send waits for it (or ctx)
+	// entered, when set, hears of each Send as it begins (before block).
+	entered chan int64
 }
 
 func newRecordingChannel() *recordingChannel {
@@ -40,6 +42,9 @@ func newRecordingChannel() *recordingChannel {
 }
 
 func (c *recordingChannel) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
+	if c.entered != nil {
+		c.entered <- m.DeliveryID
+	}
 	if c.block != nil {
 		select {
 		case <-c.block:
@@ -73,6 +78,7 @@ type fixture struct {
 	s     *store.Store
 	clock *clock
 	user  store.User
+	state string // the dispatchers' state directory: one host's
 }
 
 func newFixture(t *testing.T, s *store.Store) *fixture {
@@ -84,7 +90,7 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, s: s, clock: c, user: u}
+	return &fixture{t: t, s: s, clock: c, user: u, state: t.TempDir()}
 }
 
 // register adds a registration for an event at start, returning its deliveries.
@@ -104,6 +110,7 @@ func (f *fixture) dispatcher(owner string, channels map[schedule.Channel]Channel
 		Store: f.s, Channels: channels, Owner: owner, Concurrency: 4, BatchSize: 50, Lease: time.Minute,
 		SendTimeout: 5 * time.Second, MaxAttempts: 3, BackoffBase: 30 * time.Second, BackoffMax: 5 * time.Minute,
 		Now: f.clock.Now, Jitter: func() float64 { return 0.5 },
+		StateDir: f.state, JournalScope: "test", Database: string(f.s.Dialect()),
 	}
 	for _, c := range change {
 		c(&opts)

@@ -99,3 +99,17 @@ func skipped(r store.Result, why string) store.Result {
 	r.State, r.Error, r.Outcome = store.StateCancelled, why, "skipped"
 	return r
 }
+
+// logResult writes one line for each send that did not go: a warning when
+// it will be tried again, an error when it failed for good. Channels' errors
+// carry no secrets (each channel redacts its own).
+func (d *Dispatcher) logResult(c store.Claim, r store.Result) {
+	switch r.State {
+	case store.StateFailed:
+		d.opts.Log.Error("reminder failed", "delivery", c.ID, "user", c.User.Login, "channel", c.Channel,
+			"kind", c.Kind, "outcome", r.Outcome, "reason", r.Error)
+	case store.StatePending:
+		d.opts.Log.Warn("send failed, will try again", "delivery", c.ID, "user", c.User.Login, "channel", c.Channel,
+			"kind", c.Kind, "next_attempt", r.NextAttemptAt.UTC().Format(time.RFC3339), "reason", r.Error)
+	}
+}

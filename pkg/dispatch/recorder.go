@@ -11,106 +11,156 @@ import (
 )
 
 const (
-	flushSize  = 64                     // results written in one transaction
-	flushEvery = 100 * time.Millisecond // the longest a result waits to be written
+	maxWrite   = 1000        // results written in one transaction at most (config.MaxBatchSize: one statement names them all)
+	writePause = time.Second // the wait after a failed write before the next
 )
 
-// recorder writes results in batches, in the background, so that a run of
-// thousands of sends costs tens of transactions and the senders never wait
-// for the database. A result that carries a provider reference (a placed
-// call) is written at once, before its sender goes on: the outbox must know
-// a call exists before anything else happens.
+// recorder writes results as a continuous group commit: a writer writes
+// everything queued in one transaction and, as soon as that ends, what was
+// queued meanwhile, so that a result waits for at most one write before its
+// own, and a run of thousands of sends costs one transaction per database
+// round trip rather than one per send. Senders do not wait for it: the
+// journal holds each result from the moment it is added. A result that
+// carries a provider reference (a placed call) is waited for: the outbox
+// must know a call exists before the sender goes on.
 type recorder struct {
-	store Store
-	owner string
-	log   *slog.Logger
+	owner   string
+	log     *slog.Logger
+	journal *journal // nil: no state directory
+	finish  func(ctx context.Context, owner string, results []store.Result) (lost []int64, err error)
 
-	mu      sync.Mutex // guards pending, lost, err
-	pending []store.Result
-	lost    int
-	err     error
-
-	flushing sync.Mutex    // one write at a time, in order
-	kick     chan struct{} // asks the background writer to flush now
-	stop     chan struct{}
-	stopped  sync.WaitGroup
-	closed   sync.Once
+	mu        sync.Mutex
+	cond      *sync.Cond // a result was queued, a write ended, or closing began
+	pending   []store.Result
+	queued    int // results queued so far
+	attempted int // results queued before the last write began: that write tried them all
+	failed    bool
+	lost      int
+	closing   bool
+	writer    sync.WaitGroup
+	closeOnce sync.Once
 }
 
-func newRecorder(s Store, owner string, log *slog.Logger) *recorder {
-	r := &recorder{store: s, owner: owner, log: log, kick: make(chan struct{}, 1), stop: make(chan struct{})}
-	r.stopped.Go(func() {
-		t := time.NewTicker(flushEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-			case <-r.kick:
-			case <-r.stop:
-				return
-			}
-			r.flush()
-		}
-	})
+func newRecorder(owner string, log *slog.Logger, j *journal,
+	finish func(ctx context.Context, owner string, results []store.Result) ([]int64, error)) *recorder {
+	r := &recorder{owner: owner, log: log, journal: j, finish: finish}
+	r.cond = sync.NewCond(&r.mu)
+	r.writer.Go(r.run)
 	return r
 }
 
-// add queues a result. A full queue is written in the background; an
-// urgent result is written before add returns.
+// add journals res and queues it for the database.
 func (r *recorder) add(res store.Result) {
+	if r.journal != nil {
+		if err := r.journal.append(res); err != nil {
+			r.log.Error("journal a result", "delivery", res.ID, "err", err)
+		}
+	}
 	r.mu.Lock()
 	r.pending = append(r.pending, res)
-	full := len(r.pending) >= flushSize
+	r.queued++
+	seq := r.queued
+	r.cond.Broadcast()
+	if res.ProviderRef != "" {
+		r.waitLocked(seq)
+	}
 	r.mu.Unlock()
-	switch {
-	case res.ProviderRef != "":
-		r.flush()
-	case full:
-		select {
-		case r.kick <- struct{}{}:
-		default: // a flush is asked for already
+}
+
+// sync waits until every result queued so far has been written, and says
+// whether the last write failed.
+func (r *recorder) sync() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.waitLocked(r.queued)
+	if r.failed {
+		return fmt.Errorf("record results: %d not written yet", len(r.pending))
+	}
+	return nil
+}
+
+// waitLocked waits until a write has tried the seq-th result.
+func (r *recorder) waitLocked(seq int) {
+	for r.attempted < seq && !(r.closing && r.failed) {
+		r.cond.Wait()
+	}
+}
+
+// run is the writer.
+func (r *recorder) run() {
+	for {
+		r.mu.Lock()
+		for len(r.pending) == 0 && !r.closing {
+			r.cond.Wait()
+		}
+		if len(r.pending) == 0 || (r.closing && r.failed) {
+			r.mu.Unlock()
+			return // closing, and everything written or given up on
+		}
+		n := min(len(r.pending), maxWrite)
+		batch := r.pending[:n:n]
+		r.pending = r.pending[n:]
+		through := r.queued - len(r.pending)
+		r.mu.Unlock()
+
+		lost, err := r.write(batch)
+
+		r.mu.Lock()
+		r.attempted = max(r.attempted, through)
+		r.failed = err != nil
+		if err != nil {
+			r.pending = append(batch, r.pending...) // tried again after a pause
+		} else {
+			r.lost += len(lost)
+		}
+		r.cond.Broadcast()
+		closing := r.closing
+		r.mu.Unlock()
+		if err != nil && !closing {
+			r.pause()
 		}
 	}
 }
 
-// flush writes what is queued and returns the first write error of the run.
-func (r *recorder) flush() error {
-	r.flushing.Lock()
-	defer r.flushing.Unlock()
-	r.mu.Lock()
-	batch := r.pending
-	r.pending = nil
-	r.mu.Unlock()
-	if len(batch) == 0 {
-		return r.firstErr()
-	}
-	// The run's context may be ending: results of sends that happened must
-	// be written all the same.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	lost, err := r.store.Finish(ctx, r.owner, batch)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		// Keep them for the next flush: the database may be back by then.
-		r.pending = append(batch, r.pending...)
-		r.log.Error("record results", "count", len(batch), "err", err)
-		if r.err == nil {
-			r.err = fmt.Errorf("record results: %w", err)
+// write makes the journal durable, then writes batch to the database.
+func (r *recorder) write(batch []store.Result) ([]int64, error) {
+	if r.journal != nil {
+		if err := r.journal.sync(); err != nil {
+			r.log.Error("sync the journal", "err", err)
 		}
-		return r.err
+	}
+	// The run may be ending: results of sends that happened are written
+	// all the same (finish has a deadline of its own).
+	lost, err := r.finish(context.Background(), r.owner, batch)
+	if err != nil {
+		r.log.Error("record results", "count", len(batch), "err", err)
+		return nil, err
 	}
 	for _, id := range lost {
 		r.log.Warn("claim lost before its result was recorded: another run took it over", "delivery", id)
 	}
-	r.lost += len(lost)
-	return r.err
+	if r.journal != nil {
+		if err := r.journal.recorded(len(batch)); err != nil {
+			r.log.Error("cut the journal back", "err", err)
+		}
+	}
+	return lost, nil
 }
 
-func (r *recorder) firstErr() error {
+// pause waits after a failed write, less if closing begins.
+func (r *recorder) pause() {
+	t := time.AfterFunc(writePause, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer t.Stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.err
+	deadline := time.Now().Add(writePause)
+	for !r.closing && time.Now().Before(deadline) {
+		r.cond.Wait()
+	}
 }
 
 func (r *recorder) lostCount() int {
@@ -119,11 +169,37 @@ func (r *recorder) lostCount() int {
 	return r.lost
 }
 
-// close stops the background writer and writes what is left.
+// close writes what is left (one more try after a failure) and stops the
+// writer. Results it could not write stay in the journal, which it names in
+// the error.
 func (r *recorder) close() error {
-	r.closed.Do(func() {
-		close(r.stop)
-		r.stopped.Wait()
+	var err error
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closing = true
+		if r.failed {
+			r.failed = false // one last try
+		}
+		r.cond.Broadcast()
+		r.mu.Unlock()
+		r.writer.Wait()
+
+		r.mu.Lock()
+		unwritten := len(r.pending)
+		r.mu.Unlock()
+		if r.journal == nil {
+			if unwritten > 0 {
+				err = fmt.Errorf("record results: %d results could not be written and are lost (no invoke.state_dir)", unwritten)
+			}
+			return
+		}
+		kept, jerr := r.journal.close()
+		switch {
+		case unwritten > 0:
+			err = fmt.Errorf("record results: %d results could not be written; they are kept in %s, and the next run records them before it sends anything", unwritten, kept)
+		case jerr != nil:
+			err = fmt.Errorf("close journal: %w", jerr)
+		}
 	})
-	return r.flush()
+	return err
 }
