@@ -262,4 +262,3 @@ func readJournal(f *os.File) (journalHeader, []store.Result, error) {
 	}
 	return header, results, sc.Err()
 }
-

@@ -137,4 +137,3 @@ func TestJournalReplayRules(t *testing.T) {
 		}
 	})
 }
-
