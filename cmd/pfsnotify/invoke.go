@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +43,16 @@ sends under way and gives back the rest.
 By default invoke makes one pass and exits (--once), printing one summary
 line: cron mails it to you; with -q it prints only when something failed.
 --loop runs passes every --interval as a daemon (systemd).
+
+Each result is written to a journal in invoke.state_dir as soon as its send
+returns, and to the database right after. What the database could not take
+(it went away, or the run was killed) stays in the journal, and the next run
+records it before it sends anything: neither a crash nor a database outage
+sends a reminder twice. Every database call has a deadline (invoke.db_timeout):
+a database that stops answering ends the run with exit status 1.
+
+When every send of a channel failed and will be retried (the push service or
+Twilio is unreachable), invoke says so on standard error, also with -q.
 
 Exit status: 0 when everything due was sent or will be retried, 1 when the
 database cannot be reached or a reminder failed for good.`,
@@ -86,8 +99,9 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 	case opts.loop:
 		a.log.Info("invoke loop started", "interval", opts.interval, "channels", len(channels))
 		d.Loop(ctx, opts.interval, func(sum dispatch.Summary, err error) {
+			a.warnChannelsDown(sum)
 			if err != nil {
-				a.log.Error("invoke pass failed", "err", err)
+				a.log.Error("invoke pass failed", "database", s.Name(), "err", err)
 			} else if sum.Sent+sum.Failed+sum.Retrying+sum.Skipped > 0 || !opts.quiet {
 				a.log.Info("invoke pass", "summary", sum.String())
 			}
@@ -96,8 +110,9 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		return nil
 	}
 	sum, err := d.RunOnce(ctx)
+	a.warnChannelsDown(sum)
 	if err != nil {
-		return err
+		return fmt.Errorf("invoke (database %s): %w", s.Name(), err)
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
@@ -130,6 +145,27 @@ func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]disp
 		MaxAttempts: c.MaxAttempts, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		CallsPerSecond: a.cfg.Twilio.CallsPerSecond, SMSPerSecond: c.SMSPerSecond, CallLookahead: c.CallLookahead,
 		PublicURL: a.cfg.PublicURL, Log: a.log,
+		StateDir: c.StateDirFor(a.cfg.Database), JournalScope: journalScope(s.Name()), Database: s.Name(),
+		DBTimeout: c.DBTimeout,
+	}
+}
+
+// journalScope names the database in journal file names: runs over other
+// databases may share the state directory.
+func journalScope(database string) string {
+	sum := sha256.Sum256([]byte(database))
+	return hex.EncodeToString(sum[:6])
+}
+
+// warnChannelsDown says on standard error, even with -q, when every send
+// of a channel in a pass failed and will be retried: the push service or
+// Twilio is likely unreachable, and cron should mail someone.
+func (a *app) warnChannelsDown(sum dispatch.Summary) {
+	for _, name := range slices.Sorted(maps.Keys(sum.Channels)) {
+		if c := sum.Channels[name]; c.AllRetrying() {
+			a.warnf("every %s send of this run failed and will be tried again (%s): %s",
+				name, plural(c.Retrying, "reminder"), c.LastError)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -130,9 +131,11 @@ func (a *app) openCurrentStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.CheckSchema(ctx); err != nil {
+	checkCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.CheckSchema(checkCtx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", s.Name(), err)
 	}
 	return s, nil
 }

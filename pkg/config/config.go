@@ -9,6 +9,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -102,6 +103,26 @@ type Invoke struct {
 	CallLookahead  time.Duration `mapstructure:"call_lookahead"`    // how far ahead call bursts are planned
 	PushPerHostRPS float64       `mapstructure:"push_per_host_rps"` // Web Push requests per second to one push service
 	SMSPerSecond   float64       `mapstructure:"sms_per_second"`    // Twilio messages per second
+	// StateDir holds invoke's journal of results not yet in the database;
+	// "" is the SQLite file's folder, or the working folder with MySQL
+	// (the systemd unit sets /var/lib/pfsnotify). See StateDirFor.
+	StateDir  string        `mapstructure:"state_dir"`
+	DBTimeout time.Duration `mapstructure:"db_timeout"` // the most one database call of invoke may take
+}
+
+// StateDirFor is invoke.state_dir, or where it defaults to for db.
+func (i Invoke) StateDirFor(db Database) string {
+	switch {
+	case i.StateDir != "":
+		return i.StateDir
+	case db.Driver == "sqlite":
+		path := strings.TrimPrefix(db.DSN, "file:")
+		if q := strings.IndexByte(path, '?'); q >= 0 {
+			path = path[:q]
+		}
+		return filepath.Dir(path)
+	}
+	return "."
 }
 
 // Templates override the texts of notifications (Go text/template; the
@@ -219,6 +240,7 @@ func Default() Config {
 			Concurrency: 8, BatchSize: 100, Lease: 2 * time.Minute, MaxAttempts: 5,
 			BackoffBase: 30 * time.Second, BackoffMax: 10 * time.Minute, Interval: 15 * time.Second,
 			HTTPTimeout: 15 * time.Second, CallLookahead: 15 * time.Minute, PushPerHostRPS: 5000, SMSPerSecond: 1,
+			DBTimeout: 10 * time.Second,
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls"},
 		Calsync: Calsync{

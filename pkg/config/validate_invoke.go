@@ -38,6 +38,10 @@ func (p *problems) invoke(i Invoke) {
 	atLeast("invoke.interval", i.Interval, time.Second)
 	atLeast("invoke.http_timeout", i.HTTPTimeout, time.Second)
 	atLeast("invoke.call_lookahead", i.CallLookahead, time.Minute)
+	atLeast("invoke.db_timeout", i.DBTimeout, time.Second)
+	if i.DBTimeout >= i.Lease {
+		p.add("invoke.db_timeout", "%s must be shorter than invoke.lease (%s)", i.DBTimeout, i.Lease)
+	}
 	if i.Lease <= i.HTTPTimeout {
 		p.add("invoke.lease", "%s must be longer than invoke.http_timeout (%s), or a slow send loses its claim", i.Lease, i.HTTPTimeout)
 	}

@@ -39,6 +39,7 @@ var (
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	where   string // "mysql at host:3306/name", "sqlite at path": no password
 	now     func() time.Time
 }
 
@@ -53,7 +54,7 @@ func Open(ctx context.Context, cfg config.Database) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		driver, dsn, where = "mysql", mc.FormatDSN(), "mysql at "+mc.Addr
+		driver, dsn, where = "mysql", mc.FormatDSN(), "mysql at "+mc.Addr+"/"+mc.DBName
 	case SQLite:
 		driver, dsn, where = "sqlite", sqliteDSN(cfg.DSN), "sqlite at "+cfg.DSN
 	default:
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg config.Database) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", where, err)
 	}
-	return &Store{db: db, dialect: dialect, now: time.Now}, nil
+	return &Store{db: db, dialect: dialect, where: where, now: time.Now}, nil
 }
 
 // mysqlConfig parses a go-sql-driver DSN and forces what the store relies
@@ -127,6 +128,11 @@ func sqliteDSN(path string) string {
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Name says which database this is, for messages: "mysql at
+// 127.0.0.1:3306/pfsnotify", "sqlite at /var/lib/pfsnotify/pfsnotify.db".
+// It holds no password.
+func (s *Store) Name() string { return s.where }
 
 // Dialect says which database this is.
 func (s *Store) Dialect() Dialect { return s.dialect }
