@@ -6,6 +6,7 @@
 package tcpproxy
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -29,15 +30,24 @@ type Proxy struct {
 // ("127.0.0.1:3306"). It is closed at the test's cleanup.
 func Start(t testing.TB, target string) *Proxy {
 	t.Helper()
+	p, err := New(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// New is Start for programs (benchmarks): Close stops it.
+func New(target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("tcpproxy: listen: %v", err)
+		return nil, fmt.Errorf("tcpproxy: listen: %w", err)
 	}
 	p := &Proxy{target: target, ln: ln, conns: make(map[net.Conn]struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	p.wg.Go(p.accept)
-	t.Cleanup(p.Close)
-	return p
+	return p, nil
 }
 
 // Addr is the address to connect to instead of the target.
