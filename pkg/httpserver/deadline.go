@@ -21,7 +21,9 @@ const RetryAfterSeconds = 5
 
 // Deadline gives each request's context a deadline d after the handler is
 // called; whatever the handler asks of the database with r.Context() then
-// ends by it.
+// ends by it. It hands next a copy of the request: put it outside Observe,
+// which reads the route pattern that the ServeMux sets on the request it
+// is given.
 func Deadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)

@@ -24,7 +24,7 @@ func TestObserveLogsRoutesNotPaths(t *testing.T) {
 	m := NewMetrics(reg, "test")
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /voice/{token}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
-	h := Observe(log, m, mux)
+	h := Deadline(time.Minute, Observe(log, m, mux)) // as the servers wrap it
 
 	tests := []struct {
 		method, path string
