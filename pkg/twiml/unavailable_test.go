@@ -95,7 +95,7 @@ func TestDatabaseStalls(t *testing.T) {
 		}
 		return call.Token
 	}
-	served := func(p probe, a timedAnswer) bool {
+	served := func(a timedAnswer) bool {
 		return a.err == nil && a.status == http.StatusOK && !strings.Contains(a.body, "Sorry")
 	}
 
@@ -136,7 +136,7 @@ func TestDatabaseStalls(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for attempt := 1; ; attempt++ {
 			a := f.send(p, token(p))
-			if served(p, a) {
+			if served(a) {
 				t.Logf("%s after the database came back: %d at attempt %d", p.name, a.status, attempt)
 				break
 			}
@@ -152,7 +152,7 @@ func TestDatabaseStalls(t *testing.T) {
 	// answers, on a new one.
 	for _, p := range probes {
 		proxy.Cut()
-		if a := f.send(p, token(p)); !served(p, a) {
+		if a := f.send(p, token(p)); !served(a) {
 			t.Errorf("%s right after a cut: got %d %v; want it served\n%s", p.name, a.status, a.err, a.body)
 		}
 	}
