@@ -26,7 +26,12 @@ acknowledge links of notifications (/ack/...), /healthz and /metrics.
 Run it behind nginx (TLS), which should not expose /metrics. Sign-in is by
 password ("pfsnotify user passwd LOGIN") and/or by a header a trusted proxy
 sets (panel.proxy_user_header, panel.trusted_proxies). SIGTERM or SIGINT
-finishes the requests under way and stops.`,
+finishes the requests under way and stops.
+
+When the database cannot be reached or does not answer within 4 seconds,
+pages, the API and /healthz answer 503 with "Retry-After: 5" (and the log
+says why) instead of hanging; once it answers again, so does the panel,
+without a restart.`,
 		Example: `  pfsnotify serve-panel
   pfsnotify serve-panel --listen 127.0.0.1:8081
   # the first admin, from the shell:

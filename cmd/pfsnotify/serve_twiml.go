@@ -42,7 +42,13 @@ or public_url, serve-twiml refuses to start.
 It listens on twiml.listen (127.0.0.1:8081) behind nginx, which passes
 twiml.prefix (/twiml/) to it unchanged. /healthz and /metrics answer on the
 same address, for local checks and Prometheus; do not proxy them.
-SIGTERM or SIGINT lets the requests under way finish.`,
+SIGTERM or SIGINT lets the requests under way finish.
+
+When the database cannot be reached or does not answer within 4 seconds, a
+person on a call hears a short apology (Twilio would turn an error status
+into "an application error has occurred"), while status callbacks and
+/healthz get 503 with "Retry-After: 5"; once the database answers again, so
+does serve-twiml, without a restart.`,
 		Example: `  pfsnotify --config /etc/pfsnotify/config.yaml serve-twiml
   pfsnotify serve-twiml --listen 127.0.0.1:9081
   curl -s http://127.0.0.1:8081/healthz`,

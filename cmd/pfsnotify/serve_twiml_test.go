@@ -121,3 +121,77 @@ func TestServeTwiMLServes(t *testing.T) {
 		t.Errorf("got log %q; want the refusals, never the auth token", logs)
 	}
 }
+
+// TestServeTwiMLDatabaseStalls: serve-twiml over MariaDB behind a proxy
+// that stalls (through the prepared call lookup it runs with): a call
+// hears the apology, a status callback and /healthz get 503 with
+// Retry-After, instead of waiting until Twilio gives up; once the proxy
+// forwards again they are answered as usual.
+func TestServeTwiMLDatabaseStalls(t *testing.T) {
+	proxy, db := storetest.ThroughProxy(t, storetest.MySQLConfig(t))
+	c := newCLI(t, db)
+	c.ok("db", "migrate")
+	var stderr bytes.Buffer
+	a := newApp(io.Discard, &stderr, append(c.env, twilioEnv()...))
+	if err := a.load(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- runServeTwiML(ctx, a, serveTwiMLOptions{listen: "127.0.0.1:0", ready: func(addr net.Addr) { addrc <- addr },
+			shutdown: 2 * time.Second})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var base string
+	select {
+	case addr := <-addrc:
+		base = "http://" + addr.String()
+	case err := <-done:
+		t.Fatalf("serve-twiml stopped at once: %v\n%s", err, stderr.String())
+	}
+	token := strings.Repeat("A", 43) // a token no delivery has: the lookup still asks the database
+	signed := func(route string, form url.Values) func() *http.Request {
+		return func() *http.Request {
+			req, err := twiliotest.SignedRequest(twiliotest.AuthToken, twiliotest.PublicURL+"/twiml/"+route+token, form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.URL, _ = url.Parse(base + "/twiml/" + route + token)
+			return req
+		}
+	}
+	sid := "CA00000000000000000000000000000001"
+	probes := []struct {
+		what                string
+		mk                  func() *http.Request
+		status              int
+		retryAfter, stalled string // in the answer with the database stalled
+		served              string // in the answer once it answers
+	}{
+		{"the call's words", signed("voice/", url.Values{"CallSid": {sid}}), 200, "", "Sorry, we cannot give you your reminder", "no longer available"},
+		{"a call status callback", signed("call-status/", url.Values{"CallSid": {sid}, "CallStatus": {"completed"}}), 503, "5", "<Response>", "<Response>"},
+		{"/healthz", func() *http.Request { req, _ := http.NewRequest("GET", base+"/healthz", nil); return req }, 503, "5",
+			`{"status":"unavailable"}`, `{"status":"ok"}`},
+	}
+	proxy.Pause()
+	for _, p := range probes {
+		got := timedDo(t, p.mk())
+		t.Logf("%s with the database not answering: %d after %v", p.what, got.status, got.took.Round(time.Millisecond))
+		if got.status != p.status || got.retryAfter != p.retryAfter || !strings.Contains(got.body, p.stalled) {
+			t.Errorf("%s: got %d, Retry-After %q; want %d, Retry-After %q and %q\n%s", p.what, got.status, got.retryAfter,
+				p.status, p.retryAfter, p.stalled, got.body)
+		}
+	}
+	proxy.Resume()
+	for _, p := range probes {
+		waitStatus(t, p.what, p.mk, http.StatusOK)
+		if got := timedDo(t, p.mk()); !strings.Contains(got.body, p.served) {
+			t.Errorf("%s once the database answers: got %d %q; want %q", p.what, got.status, got.body, p.served)
+		}
+	}
+}

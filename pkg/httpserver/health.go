@@ -14,8 +14,9 @@ type Pinger interface {
 }
 
 // Health answers 200 {"status":"ok"} when the database answers and its
-// schema is current, 503 otherwise; the cause goes to the log, not to
-// whoever asked.
+// schema is current, 503 with Retry-After otherwise, within 3 seconds
+// however the database stalls; the cause goes to the log, not to whoever
+// asked.
 func Health(db Pinger, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -24,6 +25,7 @@ func Health(db Pinger, log *slog.Logger) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		if err := db.CheckSchema(ctx); err != nil {
 			log.Error("health check failed", "err", err)
+			SetRetryAfter(w.Header())
 			w.WriteHeader(http.StatusServiceUnavailable)
 			json.NewEncoder(w).Encode(map[string]string{"status": "unavailable"})
 			return

@@ -24,7 +24,7 @@ func TestObserveLogsRoutesNotPaths(t *testing.T) {
 	m := NewMetrics(reg, "test")
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /voice/{token}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
-	h := Observe(log, m, mux)
+	h := Deadline(time.Minute, Observe(log, m, mux)) // as the servers wrap it
 
 	tests := []struct {
 		method, path string
@@ -98,29 +98,74 @@ func TestLimitBody(t *testing.T) {
 	}
 }
 
-type fakeDB struct{ err error }
+type fakeDB struct {
+	err   error
+	stall bool // answers only when the context ends, with its error
+}
 
-func (f fakeDB) CheckSchema(context.Context) error { return f.err }
+func (f fakeDB) CheckSchema(ctx context.Context) error {
+	if f.stall {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return f.err
+}
 
 func TestHealth(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	for _, tt := range []struct {
-		db       fakeDB
-		wantCode int
-		wantBody string
+		name           string
+		db             fakeDB
+		wantCode       int
+		wantBody       string
+		wantRetryAfter string
+		wantLog        string
 	}{
-		{fakeDB{}, 200, `{"status":"ok"}`},
-		{fakeDB{errors.New("connect to mysql at db:3306: refused")}, 503, `{"status":"unavailable"}`},
+		{"ok", fakeDB{}, 200, `{"status":"ok"}`, "", ""},
+		{"refused", fakeDB{err: errors.New("connect to mysql at db:3306: refused")}, 503, `{"status":"unavailable"}`, "5", "refused"},
+		{"stalled", fakeDB{stall: true}, 503, `{"status":"unavailable"}`, "5", "deadline exceeded"},
 	} {
-		w := httptest.NewRecorder()
-		Health(tt.db, log).ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
-		if w.Code != tt.wantCode || strings.TrimSpace(w.Body.String()) != tt.wantBody {
-			t.Errorf("got %d %q; want %d %q", w.Code, w.Body.String(), tt.wantCode, tt.wantBody)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			w := httptest.NewRecorder()
+			Health(tt.db, log).ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+			if w.Code != tt.wantCode || strings.TrimSpace(w.Body.String()) != tt.wantBody {
+				t.Errorf("got %d %q; want %d %q", w.Code, w.Body.String(), tt.wantCode, tt.wantBody)
+			}
+			if got := w.Header().Get("Retry-After"); got != tt.wantRetryAfter {
+				t.Errorf("got Retry-After %q; want %q", got, tt.wantRetryAfter)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("got log %q; want the cause, %q", logs.String(), tt.wantLog)
+			}
+		})
 	}
-	if !strings.Contains(logs.String(), "refused") {
-		t.Errorf("the cause is not logged: %s", logs.String())
+}
+
+// Deadline gives the handler's context a deadline d from its start, and
+// leaves a request without one as it was otherwise.
+func TestDeadline(t *testing.T) {
+	const d = 50 * time.Millisecond
+	var got error
+	var deadline time.Time
+	h := Deadline(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline, _ = r.Context().Deadline()
+		<-r.Context().Done() // a database that does not answer
+		got = r.Context().Err()
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	before := time.Now()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("got the context's error %v; want its deadline exceeded", got)
+	}
+	if deadline.Before(before.Add(d)) || deadline.After(time.Now().Add(d)) {
+		t.Errorf("got a deadline %v after the start; want %v", deadline.Sub(before), d)
+	}
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("got %d; want the handler's 503", w.Code)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -24,7 +25,9 @@ var (
 )
 
 // statusOf maps an error to its HTTP status: the one place where this is
-// decided, for pages and the API alike.
+// decided, for pages and the API alike. A database that cannot be reached
+// or did not answer by the request's deadline (httpserver.RequestDeadline)
+// is 503, which fail answers with Retry-After.
 func statusOf(err error) int {
 	var he *httpError
 	var tooBig *http.MaxBytesError
@@ -41,6 +44,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case store.IsInvalid(err), errors.As(err, &syntax), errors.As(err, &typ), errors.Is(err, errBadJSON):
 		return http.StatusUnprocessableEntity
+	case store.Unavailable(err):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -54,6 +59,8 @@ func publicMessage(err error, status int) string {
 	switch status {
 	case http.StatusInternalServerError:
 		return "something went wrong on our side; it has been logged"
+	case http.StatusServiceUnavailable:
+		return "the database is not answering; try again in a moment"
 	case http.StatusNotFound:
 		return "not found: it does not exist, or it is not yours"
 	case http.StatusRequestEntityTooLarge:
@@ -65,8 +72,12 @@ func publicMessage(err error, status int) string {
 // fail answers err: a JSON error for the API, an error page otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
 	status := statusOf(err)
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		s.log.Error("request failed", "route", r.Pattern, "method", r.Method, "err", err)
+	case http.StatusServiceUnavailable:
+		s.log.Error("request failed: the database is not answering", "route", r.Pattern, "method", r.Method, "err", err)
+		httpserver.SetRetryAfter(w.Header())
 	}
 	msg := publicMessage(err, status)
 	if api {

@@ -141,7 +141,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, isAPI(r), &httpError{status: http.StatusForbidden, msg: "cross-origin request refused"})
 	}))
-	s.handler = httpserver.Observe(s.log, metrics, securityHeaders(cop.Handler(httpserver.LimitBody(maxBody, s.routes()))))
+	s.handler = httpserver.Deadline(httpserver.RequestDeadline,
+		httpserver.Observe(s.log, metrics, securityHeaders(cop.Handler(httpserver.LimitBody(maxBody, s.routes())))))
 	return s, nil
 }
 

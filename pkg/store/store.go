@@ -78,12 +78,24 @@ func Open(ctx context.Context, cfg config.Database) (*Store, error) {
 	return &Store{db: db, dialect: dialect, where: where, now: time.Now}, nil
 }
 
+// The driver's timeouts pfsnotify sets unless the DSN names its own
+// (timeout=, readTimeout=, writeTimeout=; "0" turns one off). The read and
+// write timeouts bound each network read and write on a connection: the
+// backstop for a call whose context has no deadline, so that a database
+// that accepts TCP and never answers cannot hold a process for ever.
+const (
+	defaultConnectTimeout = 5 * time.Second
+	defaultReadTimeout    = 30 * time.Second
+	defaultWriteTimeout   = 30 * time.Second
+)
+
 // mysqlConfig parses a go-sql-driver DSN and forces what the store relies
-// on: times as time.Time in UTC, a UTC session, a connect timeout, and
-// arguments interpolated by the driver. Without interpolation every
-// statement with arguments costs three round trips (prepare, execute,
-// close); with it, one. The driver refuses it with a collation where
-// escaping is not safe (big5, sjis, …): those keep prepared statements.
+// on: times as time.Time in UTC, a UTC session, and arguments interpolated
+// by the driver. Without interpolation every statement with arguments
+// costs three round trips (prepare, execute, close); with it, one. The
+// driver refuses it with a collation where escaping is not safe (big5,
+// sjis, …): those keep prepared statements. The connect, read and write
+// timeouts get defaults that the DSN's own parameters override.
 func mysqlConfig(dsn string) (*mysql.Config, error) {
 	mc, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -99,10 +111,41 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 		mc.Params = map[string]string{}
 	}
 	mc.Params["time_zone"] = "'+00:00'"
-	if mc.Timeout == 0 {
-		mc.Timeout = 5 * time.Second
+	params := dsnParams(dsn)
+	for _, d := range []struct {
+		param string
+		value *time.Duration
+		def   time.Duration
+	}{
+		{"timeout", &mc.Timeout, defaultConnectTimeout},
+		{"readTimeout", &mc.ReadTimeout, defaultReadTimeout},
+		{"writeTimeout", &mc.WriteTimeout, defaultWriteTimeout},
+	} {
+		if _, set := params[d.param]; !set {
+			*d.value = d.def
+		}
 	}
 	return mc, nil
+}
+
+// dsnParams are the names of the parameters a go-sql-driver DSN sets,
+// found as mysql.ParseDSN finds them: after the first "?" that follows the
+// last "/" (a password or an address may hold either).
+func dsnParams(dsn string) map[string]bool {
+	slash := strings.LastIndex(dsn, "/")
+	if slash < 0 {
+		return nil
+	}
+	_, query, ok := strings.Cut(dsn[slash+1:], "?")
+	if !ok {
+		return nil
+	}
+	params := map[string]bool{}
+	for param := range strings.SplitSeq(query, "&") {
+		name, _, _ := strings.Cut(param, "=")
+		params[name] = true
+	}
+	return params
 }
 
 // sqliteDSN turns a file path (or a file: URI) into a modernc DSN with the

@@ -185,9 +185,10 @@ func TestHostileTextServed(t *testing.T) {
 	})
 }
 
-// TestDatabaseDown: with the database gone, a call still gets valid
-// TwiML, a short apology, and the log gets the cause.
-func TestDatabaseDown(t *testing.T) {
+// TestStoreClosed: a store closed under the server (a bug, or a shutdown
+// that outlasted its timeout; not a database that is down, for which see
+// TestDatabaseStalls) gets a person an apology, a callback a 500.
+func TestStoreClosed(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		call := f.register("Detector review", "", schedule.ChannelCall)[schedule.ChannelCall]
@@ -200,7 +201,7 @@ func TestDatabaseDown(t *testing.T) {
 		}{
 			{twiml.VoiceRoute, callForm(sid1), 200},
 			{twiml.GatherRoute, callForm(sid1, "Digits", "1"), 200},
-			{twiml.CallStatusRoute, callForm(sid1, "CallStatus", "completed", "SequenceNumber", "3"), 503},
+			{twiml.CallStatusRoute, callForm(sid1, "CallStatus", "completed", "SequenceNumber", "3"), 500},
 		} {
 			mark := len(f.logs.String())
 			got := f.post(tt.route, call.Token, tt.form, twiliotest.AuthToken)

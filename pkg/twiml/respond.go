@@ -7,6 +7,9 @@ import (
 	"net/url"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 // refusal is a request that Twilio signed but serve-twiml does not act on:
@@ -83,9 +86,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 //	a request that makes no sense 400
 //	a refusal (unknown, cancelled, expired token; another channel; another call)
 //	                             200: a polite goodbye on a call, an empty answer to a callback
-//	invoke has not recorded the call (callbacks)
-//	                             503, an empty answer
-//	anything else (the database) 200 with a spoken apology on a call; 503 to a callback
+//	the database cannot be reached or did not answer by the request's
+//	deadline (store.Unavailable)
+//	                             200 with a spoken apology on a call (voice, gather);
+//	                             503 with Retry-After and an empty answer to a callback
+//	anything else (a bug)        200 with a spoken apology on a call; 500 to a callback
+//
+// A call's routes answer 200 whatever failed: a person is listening, and
+// Twilio turns a 5xx there into "an application error has occurred" and
+// hangs up; it does not retry a voice URL or a <Gather> action either, so
+// a 503 would buy nothing but worse words. A status callback has no
+// listener: its 503 tells Twilio's debugger and whoever reads the request
+// metrics what happened (Twilio retries a callback only when its URL asks
+// for it with connection overrides).
 //
 // Nothing but the TwiML reaches Twilio: causes go to the log.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, rep reply, err error) {
@@ -119,12 +132,21 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, re
 		s.metrics.outcomes.WithLabelValues(req.route, ref.reason).Inc()
 		log.Warn("not acted on: "+ref.text, "reason", ref.reason)
 		s.writeFallback(w, req, http.StatusOK, goneText)
+	case store.Unavailable(err):
+		s.metrics.outcomes.WithLabelValues(req.route, "unavailable").Inc()
+		log.Error("request failed: the database is not answering", "err", err)
+		status := http.StatusOK
+		if !speaks(req.route) {
+			status = http.StatusServiceUnavailable
+			httpserver.SetRetryAfter(w.Header())
+		}
+		s.writeFallback(w, req, status, apologyText)
 	default:
 		s.metrics.outcomes.WithLabelValues(req.route, "error").Inc()
 		log.Error("request failed", "err", err)
 		status := http.StatusOK
 		if !speaks(req.route) {
-			status = http.StatusServiceUnavailable
+			status = http.StatusInternalServerError
 		}
 		s.writeFallback(w, req, status, apologyText)
 	}

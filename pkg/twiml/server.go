@@ -46,7 +46,9 @@ type Options struct {
 	MaxCallRetries               int           // twiml.max_call_retries
 	// RecordWait is how long a request about a call that invoke has placed
 	// but not recorded yet waits for it (Twilio may report on a call
-	// before invoke's write lands); 0 means 5 seconds.
+	// before invoke's write lands); 0 means 5 seconds. The wait ends a
+	// second before the request's deadline (httpserver.RequestDeadline)
+	// all the same, so that the request can still write what it reports.
 	RecordWait time.Duration
 	// CacheTTL is how long a looked-up call is reused for further requests
 	// about it (see callCache); 0 means DefaultCacheTTL, negative none.
@@ -140,7 +142,8 @@ func (s *Server) buildHandler() http.Handler {
 	}
 	mux.Handle("GET /healthz", httpserver.Health(s.opts.Store, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	return httpserver.Observe(s.log, httpserver.NewMetrics(s.reg, "twiml"), httpserver.LimitBody(MaxBody, mux))
+	return httpserver.Deadline(httpserver.RequestDeadline,
+		httpserver.Observe(s.log, httpserver.NewMetrics(s.reg, "twiml"), httpserver.LimitBody(MaxBody, mux)))
 }
 
 // twilio wraps the handler of a Twilio route: it refuses a request

@@ -92,6 +92,9 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 		return found(c)
 	}
 	deadline := time.Now().Add(s.opts.RecordWait)
+	if d, ok := ctx.Deadline(); ok && d.Add(-afterRecordWait).Before(deadline) {
+		deadline = d.Add(-afterRecordWait)
+	}
 	for {
 		c, err := s.opts.Store.CallByToken(ctx, req.token)
 		if err != nil {
@@ -110,6 +113,10 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 		}
 	}
 }
+
+// afterRecordWait is the time a request keeps, of its deadline, for what
+// it does once lookup stopped waiting for invoke's record: apply the report.
+const afterRecordWait = time.Second
 
 // apply writes what a request reports about token's delivery, in one
 // transaction, and drops the call from the cache: the next request reads
