@@ -42,12 +42,12 @@ func TestMySQLConfigTimeouts(t *testing.T) {
 		dsn                    string
 		connect, read, written time.Duration
 	}{
-		{"defaults", "u:p@tcp(db:3306)/pfsnotify", 5 * time.Second, 30 * time.Second, 30 * time.Second},
+		{"defaults", "u:p@tcp(db:3306)/pfsnotify", 5 * time.Second, 15 * time.Second, 15 * time.Second},
 		{"the DSN's own", "u:p@tcp(db:3306)/pfsnotify?timeout=2s&readTimeout=90s&writeTimeout=1m", 2 * time.Second, 90 * time.Second, time.Minute},
-		{"one of them", "u:p@tcp(db:3306)/pfsnotify?parseTime=false&readTimeout=500ms", 5 * time.Second, 500 * time.Millisecond, 30 * time.Second},
+		{"one of them", "u:p@tcp(db:3306)/pfsnotify?parseTime=false&readTimeout=500ms", 5 * time.Second, 500 * time.Millisecond, 15 * time.Second},
 		{"turned off", "u:p@tcp(db:3306)/pfsnotify?readTimeout=0&writeTimeout=0s", 5 * time.Second, 0, 0},
-		{"a password with / and ?", "u:p/?readTimeout=1s@tcp(db:3306)/pfsnotify", 5 * time.Second, 30 * time.Second, 30 * time.Second},
-		{"no database name", "u:p@tcp(db:3306)/?writeTimeout=3s", 5 * time.Second, 30 * time.Second, 3 * time.Second},
+		{"a password with / and ?", "u:p/?readTimeout=1s@tcp(db:3306)/pfsnotify", 5 * time.Second, 15 * time.Second, 15 * time.Second},
+		{"no database name", "u:p@tcp(db:3306)/?writeTimeout=3s", 5 * time.Second, 15 * time.Second, 3 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,11 +82,14 @@ func Open(ctx context.Context, cfg config.Database) (*Store, error) {
 // (timeout=, readTimeout=, writeTimeout=; "0" turns one off). The read and
 // write timeouts bound each network read and write on a connection: the
 // backstop for a call whose context has no deadline, so that a database
-// that accepts TCP and never answers cannot hold a process for ever.
+// that accepts TCP and never answers cannot hold a process for ever. A
+// COMMIT is one such call: the driver does not watch the transaction's
+// context while it commits, so a stall there lasts a read timeout, and
+// invoke's promise (exit within 30 s of a stall) needs it well below that.
 const (
 	defaultConnectTimeout = 5 * time.Second
-	defaultReadTimeout    = 30 * time.Second
-	defaultWriteTimeout   = 30 * time.Second
+	defaultReadTimeout    = 15 * time.Second
+	defaultWriteTimeout   = 15 * time.Second
 )
 
 // mysqlConfig parses a go-sql-driver DSN and forces what the store relies
