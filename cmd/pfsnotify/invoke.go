@@ -124,13 +124,21 @@ func (a *app) newDispatcher(s *store.Store) (*dispatch.Dispatcher, map[schedule.
 
 func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]dispatch.Channel) dispatch.Options {
 	c := a.cfg.Invoke
-	return dispatch.Options{
+	opts := dispatch.Options{
 		Store: s, Channels: channels, Owner: leaseOwner(),
 		Concurrency: c.Concurrency, BatchSize: c.BatchSize, Lease: c.Lease, SendTimeout: c.HTTPTimeout,
 		MaxAttempts: c.MaxAttempts, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		CallsPerSecond: a.cfg.Twilio.CallsPerSecond, SMSPerSecond: c.SMSPerSecond, CallLookahead: c.CallLookahead,
 		PublicURL: a.cfg.PublicURL, Log: a.log,
 	}
+	// Calls whose status callbacks never came are looked up through the
+	// call channel, when there is one.
+	if f, ok := channels[schedule.ChannelCall].(dispatch.CallStatusFetcher); ok {
+		t := a.cfg.TwiML
+		opts.Reconcile = dispatch.ReconcileOptions{Calls: f, After: t.ReconcileAfter, RetryDelay: t.RetryDelay,
+			MaxCallRetries: t.MaxCallRetries}
+	}
+	return opts
 }
 
 // leaseOwner names this process in the claims it holds: host, pid and a

@@ -43,6 +43,8 @@ type Options struct {
 
 	PublicURL string // builds acknowledge and panel links; "" leaves them out
 
+	Reconcile ReconcileOptions // calls whose status callbacks never came; zero: off
+
 	Log    *slog.Logger
 	Now    func() time.Time // default time.Now
 	Jitter func() float64   // a number in [0, 1); default math/rand/v2
@@ -96,6 +98,9 @@ func New(opts Options) (*Dispatcher, error) {
 func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	started := d.opts.Now()
 	var sum Summary
+	if err := d.reconcileCalls(ctx); err != nil {
+		return sum, err
+	}
 	if err := d.planCalls(ctx); err != nil {
 		return sum, err
 	}
