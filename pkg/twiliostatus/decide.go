@@ -59,9 +59,6 @@ func CallStatus(s string) bool { return callRank[s] != 0 }
 // MessageStatus reports whether s is a message status Twilio reports.
 func MessageStatus(s string) bool { return messageRank[s] != 0 }
 
-// FinalCallStatuses are the call statuses that end a call.
-var FinalCallStatuses = []string{"completed", "busy", "no-answer", "failed", "canceled"}
-
 // FinalCall reports whether call status s ends the call.
 func FinalCall(s string) bool { return callRank[s] == maxRank(callRank) }
 

@@ -69,7 +69,7 @@ func Reconcile(r store.Report, c Call, policy RetryPolicy) Decision {
 	case !CallStatus(c.Status):
 		return Decision{Outcome: "unknown_status", Change: store.ReportChange{Touch: true, Log: &store.Attempt{
 			Attempt: d.Attempts, Outcome: "progress", ProviderStatus: clip(c.Status),
-			Detail: fmt.Sprintf("%s%q, not a call status pfsnotify knows: looked up again after twiml.reconcile_after", reconciled, clip(c.Status)),
+			Detail: fmt.Sprintf("%s%s, not a call status pfsnotify knows: looked up again after twiml.reconcile_after", reconciled, clip(c.Status)),
 		}}}
 	}
 	return Decision{Outcome: "progress", Change: store.ReportChange{Touch: true, Log: &store.Attempt{
