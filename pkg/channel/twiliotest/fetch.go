@@ -40,6 +40,14 @@ func (s *Server) SetCall(sid string, st CallState) {
 	}
 }
 
+// DeleteCall makes Twilio forget call sid, as DELETE
+// .../Calls/{CallSid}.json does: fetching it then answers 404.
+func (s *Server) DeleteCall(sid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.callRecords, sid)
+}
+
 // CallState returns what Twilio holds about call sid; false if the fake
 // never accepted it.
 func (s *Server) CallState(sid string) (CallState, bool) {

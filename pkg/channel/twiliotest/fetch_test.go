@@ -94,6 +94,17 @@ func TestFetchCall(t *testing.T) {
 	}
 }
 
+func TestDeleteCall(t *testing.T) {
+	s := New(t, Config{})
+	_, created, _ := post(t, s, callsPath, AccountSID, AuthToken, form, goodCall())
+	sid := created["sid"].(string)
+	s.DeleteCall(sid)
+	if status, body := get(t, s, "GET", "/2010-04-01/Accounts/"+AccountSID+"/Calls/"+sid+".json", AccountSID, AuthToken); status != 404 ||
+		body["code"] != 20404.0 {
+		t.Errorf("got %d %v after DeleteCall; want 404 code 20404", status, body)
+	}
+}
+
 // TestSetCallUnknown: a test that sets the state of a call the fake never
 // placed is told so.
 func TestSetCallUnknown(t *testing.T) {
