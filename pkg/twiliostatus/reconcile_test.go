@@ -66,7 +66,11 @@ func TestReconcile(t *testing.T) {
 		{name: "a final status recorded", d: placed(store.StateSent, 10*time.Minute),
 			progress: []store.Progress{progress(sidA, "completed", 3, time.Time{})}, call: Call{SID: sidA, Status: "completed"}, outcome: "settled"},
 		{name: "another call", d: placed(store.StateSent, 10*time.Minute), call: Call{SID: sidB, Status: "completed"}, outcome: "settled"},
-		{name: "a text message", d: func() store.Delivery { d := placed(store.StateSent, 10*time.Minute); d.Channel = schedule.ChannelSMS; return d }(),
+		{name: "a text message", d: func() store.Delivery {
+			d := placed(store.StateSent, 10*time.Minute)
+			d.Channel = schedule.ChannelSMS
+			return d
+		}(),
 			call: Call{SID: sidA, Status: "completed"}, outcome: "settled"},
 	}
 	for _, tt := range tests {
