@@ -10,9 +10,13 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
+	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/twiliostatus"
 )
+
+// invoke finds the look-up on the call channel it built.
+var _ dispatch.CallStatusFetcher = (*twiliocall.Channel)(nil)
 
 // TestCallStatus looks calls up through twilio-go's Api.FetchCall at the
 // fake: what Twilio holds, and each way the look-up fails, classified.
