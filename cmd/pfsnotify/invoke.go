@@ -139,7 +139,7 @@ func (a *app) newDispatcher(s *store.Store) (*dispatch.Dispatcher, map[schedule.
 
 func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]dispatch.Channel) dispatch.Options {
 	c := a.cfg.Invoke
-	return dispatch.Options{
+	opts := dispatch.Options{
 		Store: s, Channels: channels, Owner: leaseOwner(),
 		Concurrency: c.Concurrency, BatchSize: c.BatchSize, Lease: c.Lease, SendTimeout: c.HTTPTimeout,
 		MaxAttempts: c.MaxAttempts, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
@@ -148,7 +148,16 @@ func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]disp
 		StateDir: c.StateDirFor(a.cfg.Database), JournalScope: journalScope(s.Name()), Database: s.Name(),
 		DBTimeout: c.DBTimeout,
 	}
+	// Calls whose status callbacks never came are looked up through the
+	// call channel, when there is one.
+	if f, ok := channels[schedule.ChannelCall].(dispatch.CallStatusFetcher); ok {
+		t := a.cfg.TwiML
+		opts.Reconcile = dispatch.ReconcileOptions{Calls: f, After: t.ReconcileAfter, RetryDelay: t.RetryDelay,
+			MaxCallRetries: t.MaxCallRetries}
+	}
+	return opts
 }
+
 
 // journalScope names the database in journal file names: runs over other
 // databases may share the state directory.

@@ -214,6 +214,11 @@ type TwiML struct {
 	// MaxCallRetries is how many more calls follow a busy, unanswered or
 	// failed one, at most; never after the event has started.
 	MaxCallRetries int `mapstructure:"max_call_retries"`
+	// ReconcileAfter is how long invoke waits for a call's final status
+	// callback before it looks the call up at Twilio and finishes it from
+	// Twilio's answer (callbacks lost: serve-twiml down, a wrong
+	// public_url); 0 never looks calls up.
+	ReconcileAfter time.Duration `mapstructure:"reconcile_after"`
 	// PreviousAuthToken is the account's former auth token, accepted too in
 	// Twilio's signatures while a new twilio.auth_token is rolled out.
 	PreviousAuthToken string `mapstructure:"previous_auth_token" secret:"true"`
@@ -252,7 +257,8 @@ func Default() Config {
 			Listen: "127.0.0.1:8080", SessionTTL: 7 * 24 * time.Hour, PasswordSignIn: true,
 			SignInAccountLimit: 5, SignInAddressLimit: 20, SignInWindow: 15 * time.Minute,
 		},
-		TwiML: TwiML{Listen: "127.0.0.1:8081", Prefix: "/twiml/", RetryDelay: 2 * time.Minute, MaxCallRetries: 2},
+		TwiML: TwiML{Listen: "127.0.0.1:8081", Prefix: "/twiml/", RetryDelay: 2 * time.Minute, MaxCallRetries: 2,
+			ReconcileAfter: 10 * time.Minute},
 	}
 }
 

@@ -26,6 +26,9 @@ func (p *problems) twiml(t TwiML, tw Twilio) {
 	if t.MaxCallRetries < 0 || t.MaxCallRetries > 10 {
 		p.add("twiml.max_call_retries", "%d is out of range (use 0 to 10; 0: a call that is not answered is not tried again)", t.MaxCallRetries)
 	}
+	if t.ReconcileAfter != 0 && (t.ReconcileAfter < time.Minute || t.ReconcileAfter > 24*time.Hour) {
+		p.add("twiml.reconcile_after", `%s is out of range (use 1m to 24h, e.g. "10m"; or 0 never to look calls up at Twilio)`, t.ReconcileAfter)
+	}
 	switch {
 	case t.PreviousAuthToken == "":
 	case !isAlnum(t.PreviousAuthToken):

@@ -33,6 +33,11 @@ func TestValidateTwiML(t *testing.T) {
 		{"short retry delay", func(c *Config) { c.TwiML.RetryDelay = time.Second }, "twiml.retry_delay", "1s is out of range"},
 		{"negative retries", func(c *Config) { c.TwiML.MaxCallRetries = -1 }, "twiml.max_call_retries", "-1 is out of range"},
 		{"many retries", func(c *Config) { c.TwiML.MaxCallRetries = 11 }, "twiml.max_call_retries", "11 is out of range"},
+		{"reconcile off", func(c *Config) { c.TwiML.ReconcileAfter = 0 }, "", ""},
+		{"reconcile after a minute", func(c *Config) { c.TwiML.ReconcileAfter = time.Minute }, "", ""},
+		{"reconcile too soon", func(c *Config) { c.TwiML.ReconcileAfter = 30 * time.Second }, "twiml.reconcile_after", "30s is out of range"},
+		{"reconcile negative", func(c *Config) { c.TwiML.ReconcileAfter = -time.Minute }, "twiml.reconcile_after", "-1m0s is out of range"},
+		{"reconcile after days", func(c *Config) { c.TwiML.ReconcileAfter = 48 * time.Hour }, "twiml.reconcile_after", "48h0m0s is out of range"},
 		{"previous token not alphanumeric", func(c *Config) {
 			c.Twilio = validTwilio()
 			c.TwiML.PreviousAuthToken = secret

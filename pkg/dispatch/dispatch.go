@@ -55,6 +55,8 @@ type Options struct {
 	// default 10s.
 	DBTimeout time.Duration
 
+	Reconcile ReconcileOptions // calls whose status callbacks never came; zero: off
+
 	Log    *slog.Logger
 	Now    func() time.Time // default time.Now
 	Jitter func() float64   // a number in [0, 1); default math/rand/v2
@@ -113,13 +115,19 @@ func New(opts Options) (*Dispatcher, error) {
 func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	started := d.opts.Now()
 	var sum Summary
-	var j *journal
 	if d.opts.StateDir != "" {
 		replayed, err := d.replayJournals(ctx)
 		sum.Replayed = replayed
 		if err != nil {
 			return sum, err
 		}
+	}
+	if err := d.reconcileCalls(ctx); err != nil {
+		return sum, err
+	}
+	var j *journal
+	if d.opts.StateDir != "" {
+		var err error
 		if j, err = openJournal(d.opts.StateDir, d.opts.JournalScope, d.opts.Owner, d.opts.Database); err != nil {
 			return sum, err
 		}

@@ -44,6 +44,10 @@ type ReportChange struct {
 	AdoptProviderRef string
 	LastError        string // "" keeps last_error
 	MarkRead         bool   // sets read_at unless set
+	// Touch sets updated_at even when nothing else of the delivery
+	// changes: a call looked up at Twilio and still under way is looked up
+	// again only once twiml.reconcile_after has passed (see CallsToReconcile).
+	Touch bool
 	// Progress, if set, is written (inserted or replaced) as the row of its
 	// ProviderRef; DeliveryID, CreatedAt and UpdatedAt are the store's.
 	Progress *Progress
@@ -144,7 +148,7 @@ func (s *Store) writeReport(ctx context.Context, tx *sql.Tx, d Delivery, progres
 			after.SentAt = now
 		}
 	}
-	if after != d {
+	if after != d || c.Touch {
 		after.UpdatedAt = now
 		if _, err := tx.ExecContext(ctx, reportDeliverySQL, after.State, after.NextAttemptAt, nullString(after.ProviderRef),
 			nullString(after.LastError), nullTime(after.ReadAt), nullTime(after.SentAt), now, d.ID); err != nil {

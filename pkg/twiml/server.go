@@ -118,7 +118,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts: opts, routes: Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix},
 		signer: newSigner(opts.PublicURL, opts.AuthToken, opts.PreviousAuthToken),
-		policy: retryPolicy{delay: opts.RetryDelay, max: opts.MaxCallRetries},
+		policy: retryPolicy{Delay: opts.RetryDelay, Max: opts.MaxCallRetries},
 		log:    opts.Log, reg: opts.Registry, metrics: newMetrics(opts.Registry), calls: newCallCache(opts.CacheTTL),
 	}
 	s.handler = s.buildHandler()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/store"
+	"github.com/pfsnotify/pfsnotify/pkg/twiliostatus"
 )
 
 // callStatus applies a call status callback to the delivery and its log.
@@ -37,8 +38,8 @@ func (s *Server) applyReport(ctx context.Context, req *request, decide func(stor
 	outcome := ""
 	err := s.apply(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
 		d, err := decide(r)
-		outcome = d.outcome
-		return d.change, err
+		outcome = d.Outcome
+		return d.Change, err
 	})
 	if err != nil {
 		return reply{}, storeError("apply the report", err)
@@ -49,50 +50,50 @@ func (s *Server) applyReport(ctx context.Context, req *request, decide func(stor
 
 // callReport reads a call status callback.
 func callReport(f url.Values) (report, error) {
-	rep, err := baseReport(f, "CallSid", "CallStatus", callRank)
+	rep, err := baseReport(f, "CallSid", "CallStatus", twiliostatus.CallStatus)
 	if err != nil {
 		return report{}, err
 	}
 	if v := f.Get("SequenceNumber"); v != "" {
-		if rep.seq, err = strconv.Atoi(v); err != nil || rep.seq < 0 {
+		if rep.Seq, err = strconv.Atoi(v); err != nil || rep.Seq < 0 {
 			return report{}, badRequest{"SequenceNumber " + strconv.Quote(v) + " is not a number"}
 		}
 	}
 	for _, layout := range []string{time.RFC1123Z, time.RFC1123} {
 		if t, err := time.Parse(layout, f.Get("Timestamp")); err == nil {
-			rep.at = t.UTC()
+			rep.At = t.UTC()
 			break
 		}
 	}
-	rep.answeredBy = clip(f.Get("AnsweredBy"), 32)
+	rep.AnsweredBy = clip(f.Get("AnsweredBy"), 32)
 	if v := f.Get("CallDuration"); v != "" {
-		rep.detail += ", " + clip(v, 10) + " s"
+		rep.Detail += ", " + clip(v, 10) + " s"
 	}
 	if v := f.Get("SipResponseCode"); v != "" {
-		rep.detail += " (SIP " + clip(v, 10) + ")"
+		rep.Detail += " (SIP " + clip(v, 10) + ")"
 	}
 	return rep, nil
 }
 
 // messageReport reads a message status callback.
 func messageReport(f url.Values) (report, error) {
-	rep, err := baseReport(f, "MessageSid", "MessageStatus", messageRank)
+	rep, err := baseReport(f, "MessageSid", "MessageStatus", twiliostatus.MessageStatus)
 	if err != nil {
 		return report{}, err
 	}
 	if v := f.Get("ErrorCode"); v != "" {
-		rep.detail = " (error " + clip(v, 10) + ")"
+		rep.Detail = " (error " + clip(v, 10) + ")"
 	}
 	return rep, nil
 }
 
-func baseReport(f url.Values, sidKey, statusKey string, rank map[string]int) (report, error) {
-	rep := report{sid: f.Get(sidKey), status: f.Get(statusKey), seq: -1}
+func baseReport(f url.Values, sidKey, statusKey string, known func(string) bool) (report, error) {
+	rep := report{SID: f.Get(sidKey), Status: f.Get(statusKey), Seq: -1}
 	switch {
-	case !plausibleSID(rep.sid):
+	case !plausibleSID(rep.SID):
 		return report{}, badRequest{sidKey + " is missing or is not a SID"}
-	case rank[rep.status] == 0:
-		return report{}, badRequest{statusKey + " " + strconv.Quote(clip(rep.status, 32)) + " is not a status Twilio reports"}
+	case !known(rep.Status):
+		return report{}, badRequest{statusKey + " " + strconv.Quote(clip(rep.Status, 32)) + " is not a status Twilio reports"}
 	}
 	return rep, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
+	"github.com/pfsnotify/pfsnotify/pkg/twiliostatus"
 )
 
 // voice answers Twilio's request for what the call says, once the call is
@@ -30,7 +31,7 @@ func (s *Server) voice(ctx context.Context, req *request) (reply, error) {
 		return reply{}, err
 	}
 	switch answeredBy := req.form.Get("AnsweredBy"); {
-	case isMachine(answeredBy) || answeredBy == "fax":
+	case twiliostatus.IsMachine(answeredBy) || answeredBy == "fax":
 		s.recordMachine(ctx, req, sid, answeredBy)
 		if answeredBy == "fax" {
 			doc, err := hangupDoc()
@@ -65,8 +66,8 @@ func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
 	outcome := ""
 	err = s.apply(ctx, req.token, func(r store.Report) (store.ReportChange, error) {
 		d, err := decideAck(r, sid)
-		outcome = d.outcome
-		return d.change, err
+		outcome = d.Outcome
+		return d.Change, err
 	})
 	if err != nil {
 		return reply{}, storeError("acknowledge", err)
@@ -193,7 +194,7 @@ func (s *Server) recordMachine(ctx context.Context, req *request, sid, answeredB
 // message is left), not acknowledged; a fax fails the delivery.
 func decideMachine(r store.Report, sid, answeredBy string) store.ReportChange {
 	d := r.Delivery
-	prev, known, current := whose(r, sid)
+	prev, known, current := twiliostatus.Whose(r, sid)
 	p := prev
 	if !known {
 		p = store.Progress{ProviderRef: sid, Sequence: -1}
@@ -226,7 +227,7 @@ func decideAck(r store.Report, sid string) (decision, error) {
 	case d.ProviderRef != "" && d.ProviderRef != sid:
 		return decision{}, errOtherCall
 	case d.State == store.StateAcknowledged:
-		return decision{outcome: "acknowledged_again"}, nil
+		return decision{Outcome: "acknowledged_again"}, nil
 	case d.State == store.StateCancelled:
 		return decision{}, errCancelled
 	case d.State != store.StateSent && d.State != store.StateAnswered && d.State != store.StateSending:
@@ -241,7 +242,7 @@ func decideAck(r store.Report, sid string) (decision, error) {
 	if d.ProviderRef == "" {
 		c.AdoptProviderRef = sid
 	}
-	return decision{c, "acknowledged"}, nil
+	return decision{Change: c, Outcome: "acknowledged"}, nil
 }
 
 // plausibleToken reports whether s could be a delivery token (43

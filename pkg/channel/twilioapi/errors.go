@@ -49,6 +49,10 @@ func (e *APIError) Error() string {
 // blocked, opted out. Sending again to the same number cannot help.
 func (e *APIError) BadNumber() bool { return codes[e.Code].badNumber }
 
+// NotFound reports whether Twilio has no resource at the request's URL
+// (404, code 20404): for a call looked up by its SID, no such call.
+func (e *APIError) NotFound() bool { return e.Status == http.StatusNotFound }
+
 // Retryable reports whether the same request may succeed later: rate
 // limits (429, code 20429), timeouts (408) and Twilio's own failures (5xx).
 func (e *APIError) Retryable() bool {

@@ -38,6 +38,12 @@ type Answer struct {
 	// Reorder holds the status callbacks back until the call has ended and
 	// then posts them shuffled, as Twilio's parallel deliveries may arrive.
 	Reorder bool
+	// DropStatusCallbacks posts no status callback at all, as when they
+	// never reach serve-twiml (its status route down behind nginx, a wrong
+	// public_url when the call was placed): the TwiML is still fetched and
+	// the keys pressed, and Twilio's record of the call (Server.CallState,
+	// what invoke looks up) still ends in the call's final status.
+	DropStatusCallbacks bool
 }
 
 // Phone plays Twilio's part after a call or message was accepted, and the
@@ -160,6 +166,7 @@ type callRun struct {
 	seq     int
 	held    []url.Values // status callbacks held back to be reordered
 	elapsed int          // seconds
+	by      string       // AnsweredBy, once answering machine detection said
 }
 
 func (r *callRun) run(ctx context.Context) {
@@ -217,7 +224,9 @@ func (r *callRun) params(status string, extra url.Values) url.Values {
 // (the final one always comes), or holds it back to be reordered.
 func (r *callRun) event(ctx context.Context, event, status string, extra url.Values) {
 	r.elapsed += 2
-	if r.c.StatusCallback == "" || (event != "completed" && !contains(r.c.StatusCallbackEvent, event)) {
+	r.track(status, extra)
+	if r.a.DropStatusCallbacks || r.c.StatusCallback == "" ||
+		(event != "completed" && !contains(r.c.StatusCallbackEvent, event)) {
 		return
 	}
 	f := r.params(status, extra)
@@ -230,6 +239,22 @@ func (r *callRun) event(ctx context.Context, event, status string, extra url.Val
 		return
 	}
 	r.post(ctx, "call-status", r.c.StatusCallback, f)
+}
+
+// track moves Twilio's record of the call to status, whether or not its
+// callback is posted: the call resource says queued while initiated.
+func (r *callRun) track(status string, extra url.Values) {
+	if v := extra.Get("AnsweredBy"); v != "" {
+		r.by = v
+	}
+	st := CallState{Status: status, AnsweredBy: r.by}
+	if status == "initiated" {
+		st.Status = "queued"
+	}
+	if v := extra.Get("CallDuration"); v != "" {
+		st.Duration, _ = strconv.Atoi(v)
+	}
+	r.s.setCall(r.c.SID, st)
 }
 
 // flush posts the held callbacks, shuffled into an order that is not the

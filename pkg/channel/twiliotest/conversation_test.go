@@ -71,15 +71,24 @@ func TestPhone(t *testing.T) {
 		amd     bool
 		want    []string
 		reorder bool
+		final   CallState // what Twilio holds once the call ended
 	}{
 		{"presses 5 then 1", Answer{Digits: []string{"5", "1"}}, false,
-			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice ", "gather 5", "gather 1", "status completed 3"}, false},
+			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice ", "gather 5", "gather 1", "status completed 3"}, false,
+			CallState{Status: "completed", Duration: 26}},
 		{"no key", Answer{}, false,
-			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice ", "status completed 3"}, false},
+			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice ", "status completed 3"}, false,
+			CallState{Status: "completed", Duration: 26}},
 		{"machine", Answer{By: Machine}, true,
-			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice machine_start", "status completed 3"}, false},
-		{"no answer", Answer{By: NoAnswer}, false, []string{"status initiated 0", "status ringing 1", "status no-answer 2"}, false},
-		{"reordered", Answer{By: Busy, Reorder: true}, false, []string{"status initiated 0", "status ringing 1", "status busy 2"}, true},
+			[]string{"status initiated 0", "status ringing 1", "status in-progress 2", "voice machine_start", "status completed 3"}, false,
+			CallState{Status: "completed", AnsweredBy: "machine_start", Duration: 26}},
+		{"no answer", Answer{By: NoAnswer}, false, []string{"status initiated 0", "status ringing 1", "status no-answer 2"}, false,
+			CallState{Status: "no-answer"}},
+		{"reordered", Answer{By: Busy, Reorder: true}, false, []string{"status initiated 0", "status ringing 1", "status busy 2"}, true,
+			CallState{Status: "busy"}},
+		{"callbacks dropped, presses 1", Answer{Digits: []string{"1"}, DropStatusCallbacks: true}, false,
+			[]string{"voice ", "gather 1"}, false, CallState{Status: "completed", Duration: 26}},
+		{"callbacks dropped, busy", Answer{By: Busy, DropStatusCallbacks: true}, false, nil, false, CallState{Status: "busy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,13 +107,17 @@ func TestPhone(t *testing.T) {
 			if tt.amd {
 				f.Set("MachineDetection", "Enable")
 			}
-			if status, body, _ := post(t, fake, callsPath, AccountSID, AuthToken, form, f); status != 201 {
+			status, body, _ := post(t, fake, callsPath, AccountSID, AuthToken, form, f)
+			if status != 201 {
 				t.Fatalf("got %d %v; want 201", status, body)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := phone.WaitEnded(ctx, 1); err != nil {
 				t.Fatal(err)
+			}
+			if got, ok := fake.CallState(body["sid"].(string)); !ok || got != tt.final {
+				t.Errorf("got Twilio's record %+v, %v; want %+v", got, ok, tt.final)
 			}
 			app.mu.Lock()
 			defer app.mu.Unlock()

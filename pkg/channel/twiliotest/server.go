@@ -4,7 +4,10 @@
 // the content type and the form fields; answers 201 with Twilio's JSON (a
 // "CA…"/"SM…" SID, status "queued") or Twilio's JSON error document (401
 // code 20003, 400 code 21201, 21211, …); records every request, call and
-// message; and can be told to fail or hang the next requests.
+// message; and can be told to fail or hang the next requests. It answers
+// GET .../Calls/{CallSid}.json (Api.FetchCall) with what it holds about the
+// call (CallState: queued until a Phone or SetCall moves it on), or 404
+// code 20404 for a SID it does not know.
 //
 // What Twilio does after accepting a call (fetch the TwiML URL with an
 // X-Twilio-Signature, post the Gather digits and the status callbacks) is
@@ -77,12 +80,13 @@ type Server struct {
 	hooks     sync.WaitGroup
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	requests []Request
-	calls    []Call
-	messages []Message
-	faults   []Fault
-	seq      uint64
+	mu          sync.Mutex
+	requests    []Request
+	calls       []Call
+	callRecords map[string]*callRecord // what Twilio holds about each call, by SID
+	messages    []Message
+	faults      []Fault
+	seq         uint64
 }
 
 // New starts a fake Twilio for tb; it is closed when the test ends.
@@ -177,15 +181,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.w = httptest.NewRecorder() // the answer is lost
 		defer s.hang(r)
 	}
-	sid, kind, ok := route(r.URL.Path)
+	sid, kind, callSID, ok := route(r.URL.Path)
+	method := http.MethodPost
+	if kind == "Call" {
+		method = http.MethodGet
+	}
 	switch {
-	case !ok || r.Method != http.MethodPost:
+	case !ok || r.Method != method:
 		a.fail(http.StatusNotFound, 20404, fmt.Sprintf("The requested resource %s was not found", r.URL.Path))
 	case !authOK:
 		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
 		a.fail(http.StatusUnauthorized, 20003, "Authenticate")
 	case sid != s.cfg.AccountSID:
 		a.fail(http.StatusNotFound, 20404, fmt.Sprintf("The requested resource %s was not found", r.URL.Path))
+	case kind == "Call": // a GET has no body to check
+		s.fetchCall(a, r, callSID)
 	case ct != "application/x-www-form-urlencoded":
 		a.fail(http.StatusBadRequest, 20001, fmt.Sprintf("Content-Type %q is not application/x-www-form-urlencoded", req.ContentType))
 	case !formOK:
@@ -205,23 +215,30 @@ func (s *Server) hang(r *http.Request) {
 	}
 }
 
-// route splits /2010-04-01/Accounts/{sid}/{Calls,Messages}.json.
-func route(path string) (sid, kind string, ok bool) {
+// route splits /2010-04-01/Accounts/{sid}/{Calls,Messages}.json (kind
+// Calls, Messages) and /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json
+// (kind Call).
+func route(path string) (sid, kind, callSID string, ok bool) {
 	rest, ok := strings.CutPrefix(path, "/2010-04-01/Accounts/")
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
 	sid, res, ok := strings.Cut(rest, "/")
 	if !ok || sid == "" {
-		return "", "", false
+		return "", "", "", false
 	}
 	switch res {
 	case "Calls.json":
-		return sid, "Calls", true
+		return sid, "Calls", "", true
 	case "Messages.json":
-		return sid, "Messages", true
+		return sid, "Messages", "", true
 	}
-	return "", "", false
+	if c, ok := strings.CutPrefix(res, "Calls/"); ok {
+		if c, ok = strings.CutSuffix(c, ".json"); ok && c != "" && !strings.Contains(c, "/") {
+			return sid, "Call", c, true
+		}
+	}
+	return "", "", "", false
 }
 
 func (s *Server) fault(a answer, r *http.Request, f Fault) {
@@ -264,6 +281,7 @@ func (s *Server) createCall(a answer, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	s.mu.Unlock()
+	s.addCall(c)
 	a.created(map[string]any{
 		"sid": c.SID, "account_sid": c.AccountSID, "to": c.To, "to_formatted": c.To, "from": c.From,
 		"from_formatted": c.From, "status": "queued", "direction": "outbound-api", "api_version": "2010-04-01",
