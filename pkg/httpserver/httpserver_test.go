@@ -198,7 +198,18 @@ func TestRunShutsDownGracefully(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	time.Sleep(50 * time.Millisecond)
+	// Release the request only once the shutdown is under way: the
+	// listener is closed and new connections are refused.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr.String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 10 s after it was told to stop")
+		}
+	}
 	close(release)
 	if got := <-respc; got != "finished" {
 		t.Errorf("the request under way got %q; want it to finish", got)
