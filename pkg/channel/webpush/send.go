@@ -133,14 +133,18 @@ func (c *Channel) try(ctx context.Context, s *sub, m message.Message, payload []
 		}
 		return result{sub: s, outcome: permanent, err: err}
 	}
+	// webpush-go returns the answer as it came, whatever its status: it is
+	// read here, and closed.
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
 	r := result{sub: s, status: resp.StatusCode}
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
+	if code := resp.StatusCode; code >= 200 && code < 300 {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
 		r.outcome = sent
 		return r
+	}
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound || code == http.StatusGone:
 		r.outcome = gone
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
