@@ -7,8 +7,9 @@
 //   - throughput: 10,000 due Web Push deliveries to a fake push service in
 //     another process (bench/pushfake), against bare webpush-go sends to the
 //     same service at the same concurrency (target: at least 80%), and the
-//     peak RSS of that run (target: under 100 MB). -throughput-runs repeats
-//     the three (invoke, bare, channel alone) in turn and reports medians;
+//     peak RSS of that run (target: under 100 MB). Bare sends run before
+//     and after invoke; -throughput-runs repeats the lot (bare, invoke,
+//     bare, channel alone) and reports medians;
 //     the CPU per delivery of invoke, of the database server and of the
 //     push fake comes from /proc.
 //
@@ -106,9 +107,9 @@ func main() {
 				if err != nil {
 					fail(err)
 				}
-				fmt.Fprintf(os.Stderr, "%s run %d: invoke %.0f/s, bare %.0f/s (%.0f%%), channel alone %.0f/s (%.0f%%); "+
+				fmt.Fprintf(os.Stderr, "%s run %d: invoke %.0f/s, bare %.0f/s (%.0f%%; by CPU %.0f%%), channel alone %.0f/s (%.0f%%); "+
 					"CPU per delivery: invoke %s + database %s + fake %s, bare %s + fake %s, channel %s + fake %s\n",
-					driver, i+1, r.invokeRate, r.bareRate, 100*r.invokeRate/r.bareRate, r.channelRate, 100*r.invokeRate/r.channelRate,
+					driver, i+1, r.invokeRate, r.bareRate, 100*r.invokeRate/r.bareRate, 100*r.cpuRatio(), r.channelRate, 100*r.invokeRate/r.channelRate,
 					r.invokeCPU, r.invokeDBCPU, r.invokeFakeCPU, r.bareCPU, r.bareFakeCPU, r.channelCPU, r.channelFakeCPU)
 				rs = append(rs, r)
 			}
@@ -128,12 +129,16 @@ func main() {
 			fmt.Printf("| %s | invoke, 10,000 Web Push | %s | |\n", driver, rate(func(r throughputResult) float64 { return r.invokeRate }))
 			fmt.Printf("| %s | bare webpush-go, same service and concurrency | %s | |\n", driver, rate(func(r throughputResult) float64 { return r.bareRate }))
 			fmt.Printf("| %s | invoke / bare (per run) | %s | ≥ 80%% |\n", driver, share(func(r throughputResult) float64 { return r.invokeRate / r.bareRate }))
+			fmt.Printf("| %s | invoke / bare by CPU per delivery (sender + database server + push fake) | %s | |\n", driver,
+				share(throughputResult.cpuRatio))
 			fmt.Printf("| %s | pfsnotify's push channel alone (no database, no dispatcher), same service and concurrency | %s | |\n",
 				driver, rate(func(r throughputResult) float64 { return r.channelRate }))
 			fmt.Printf("| %s | invoke / channel alone (per run) | %s | |\n", driver, share(func(r throughputResult) float64 { return r.invokeRate / r.channelRate }))
-			fmt.Printf("| %s | CPU per delivery: invoke + database server / bare / channel alone | %s + %s / %s / %s | |\n", driver,
+			fmt.Printf("| %s | CPU per delivery: invoke + database server + push fake / bare + push fake / channel alone + push fake | %s + %s + %s / %s + %s / %s + %s | |\n", driver,
 				micros(func(r throughputResult) time.Duration { return r.invokeCPU }), micros(func(r throughputResult) time.Duration { return r.invokeDBCPU }),
-				micros(func(r throughputResult) time.Duration { return r.bareCPU }), micros(func(r throughputResult) time.Duration { return r.channelCPU }))
+				micros(func(r throughputResult) time.Duration { return r.invokeFakeCPU }),
+				micros(func(r throughputResult) time.Duration { return r.bareCPU }), micros(func(r throughputResult) time.Duration { return r.bareFakeCPU }),
+				micros(func(r throughputResult) time.Duration { return r.channelCPU }), micros(func(r throughputResult) time.Duration { return r.channelFakeCPU }))
 			m, _, hi := rs.median(func(r throughputResult) float64 { return float64(r.peakRSS) / 1e6 })
 			fmt.Printf("| %s | peak RSS of the invoke run | %.1f MB (at most %.1f) | < 100 MB |\n", driver, m, hi)
 		}

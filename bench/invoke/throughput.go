@@ -38,7 +38,7 @@ type throughputResult struct {
 	// CPU per delivery of each stretch: invoke's process, the database
 	// server (MariaDB; 0 for SQLite, which is in invoke's process), the
 	// push fake; the bare and channel-alone sends, which run in this one.
-	invokeCPU, invokeDBCPU, invokeFakeCPU time.Duration
+	invokeCPU, invokeDBCPU, invokeFakeCPU time.Duration // bare: the mean of its two rounds
 	bareCPU, bareFakeCPU                  time.Duration
 	channelCPU, channelFakeCPU            time.Duration
 }
@@ -50,8 +50,9 @@ type subscription struct {
 }
 
 // throughput sends n due Web Push deliveries with "pfsnotify invoke" to
-// the push fake in its own process, then n bare webpush-go sends to the same
-// service with the same concurrency, then n through the push channel alone.
+// the push fake in its own process, between two rounds of n bare
+// webpush-go sends to the same service with the same concurrency, then n
+// through the push channel alone.
 func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) {
 	var r throughputResult
 	private, public, err := webpushgo.GenerateVAPIDKeys()
@@ -77,11 +78,29 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 	if b.driver == "mysql" {
 		dbPID = findProcess("mariadbd", "mysqld")
 	}
+	per := func(d time.Duration) time.Duration { return d / time.Duration(n) }
+	// Bare sends run before and after invoke, so that a change in what
+	// else the machine does meanwhile weighs on both sides alike.
+	os.Setenv("SSL_CERT_FILE", fake.certFile) // the bare sends trust the fake's certificate too
+	var bareElapsed, bareCPU, bareFakeCPU time.Duration
+	bare := func() error {
+		meter := startCPU(fake.pid)
+		elapsed, err := bareSends(ctx, fake.subs, n, public, private)
+		if err != nil {
+			return err
+		}
+		procs, self := meter.stop()
+		bareElapsed, bareCPU, bareFakeCPU = bareElapsed+elapsed, bareCPU+self, bareFakeCPU+procs[0]
+		return nil
+	}
+	if err := bare(); err != nil {
+		return r, err
+	}
+
 	cmd := b.invokeCmd(ctx, db, "invoke")
 	cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+fake.certFile, "PFSNOTIFY_WEBPUSH_PUBLIC_KEY="+public,
 		"PFSNOTIFY_WEBPUSH_PRIVATE_KEY="+private, "PFSNOTIFY_WEBPUSH_SUBJECT=mailto:bench@example.org",
 		fmt.Sprintf("PFSNOTIFY_INVOKE_CONCURRENCY=%d", concurrency))
-	per := func(d time.Duration) time.Duration { return d / time.Duration(n) }
 	meter := startCPU(dbPID, fake.pid)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -100,20 +119,17 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 	r.invokeCPU = per(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())
 	r.invokeDBCPU, r.invokeFakeCPU = per(procs[0]), per(procs[1])
 
-	os.Setenv("SSL_CERT_FILE", fake.certFile) // the bare sends trust the fake's certificate too
+	if err := bare(); err != nil {
+		return r, err
+	}
+	r.bareRate = float64(2*n) / bareElapsed.Seconds()
+	r.bareCPU, r.bareFakeCPU = per(bareCPU/2), per(bareFakeCPU/2)
 	meter = startCPU(fake.pid)
-	elapsed, err := bareSends(ctx, fake.subs, n, public, private)
+	elapsed, err := channelSends(ctx, fake.subs, n, public, private)
 	if err != nil {
 		return r, err
 	}
 	procs, self := meter.stop()
-	r.bareRate = float64(n) / elapsed.Seconds()
-	r.bareCPU, r.bareFakeCPU = per(self), per(procs[0])
-	meter = startCPU(fake.pid)
-	if elapsed, err = channelSends(ctx, fake.subs, n, public, private); err != nil {
-		return r, err
-	}
-	procs, self = meter.stop()
 	r.channelRate = float64(n) / elapsed.Seconds()
 	r.channelCPU, r.channelFakeCPU = per(self), per(procs[0])
 	return r, nil
@@ -256,4 +272,13 @@ func tail(b []byte) string {
 		s = "…" + s[len(s)-600:]
 	}
 	return s
+}
+
+// cpuRatio is invoke's rate over bare webpush-go's where CPU is all that
+// limits both, as on these two shared cores: the CPU a bare send costs
+// (sender and push fake) over what an invoke delivery costs (invoke, the
+// database server, the push fake). It moves less with other work on the
+// machine than the ratio of rates does.
+func (r throughputResult) cpuRatio() float64 {
+	return float64(r.bareCPU+r.bareFakeCPU) / float64(r.invokeCPU+r.invokeDBCPU+r.invokeFakeCPU)
 }
