@@ -18,6 +18,8 @@
 //     sent, 404/410 expire the subscription for good, 429/5xx/408 and
 //     network errors are retried (Retry-After honoured), any other 4xx
 //     fails that subscription;
+//   - a subscription no push can reach (an endpoint not https, keys not
+//     base64url of the right length) fails without a request;
 //   - a rate limit per push service host (invoke.push_per_host_rps);
 //   - the subscriptions: a short cache, read a batch at a time (Prefetch),
 //     and successes written in batches (Flush).
