@@ -11,7 +11,7 @@ import (
 )
 
 // channelSends sends n reminders through pfsnotify's push channel alone:
-// the sender invoke uses (payload, encryption, VAPID), with the
+// the sender invoke uses (payload, cache, webpush-go), with the
 // subscriptions in memory instead of a database and no dispatcher. It
 // shows what invoke's own work costs, apart from the sender's.
 func channelSends(ctx context.Context, subs []subscription, n int, public, private string) (time.Duration, error) {

@@ -6,13 +6,25 @@
 //     finished deliveries (target: the second within 1.2 times the first);
 //   - throughput: 10,000 due Web Push deliveries to a fake push service in
 //     another process (bench/pushfake), against bare webpush-go sends to the
-//     same service at the same concurrency (target: at least 70%), and the
-//     peak RSS of that run (target: under 100 MB).
+//     same service at the same concurrency (target: at least 80%), and the
+//     peak RSS of that run (target: under 100 MB). Bare sends run before
+//     and after invoke; -throughput-runs repeats the lot (bare, invoke,
+//     bare, channel alone) and reports medians;
+//     the CPU per delivery of invoke, of the database server and of the
+//     push fake comes from /proc.
+//
+// -what storecost runs the store calls of one pass phase by phase and prints
+// what each costs in the database server.
+//
+// -cpuprofile adds one invoke pass run in this process (the dispatcher and
+// push channel as cmd/pfsnotify builds them) under a CPU profile, for go
+// tool pprof.
 //
 // Usage (from the repository root, MariaDB on 127.0.0.1:3306):
 //
 //	go build -o /tmp/pfsnotify ./cmd/pfsnotify && go build -o /tmp/pushfake ./bench/pushfake
 //	go run ./bench/invoke -pfsnotify /tmp/pfsnotify -pushfake /tmp/pushfake
+//	go run ./bench/invoke -drivers mysql -what throughput -throughput-runs 5 -cpuprofile /tmp/invoke.prof
 package main
 
 import (
@@ -39,14 +51,31 @@ type bench struct {
 	runs     int
 }
 
+// figures are the throughput runs of one backend.
+type figures []throughputResult
+
+// median returns the median of f over the runs, and the smallest and largest.
+func (rs figures) median(f func(throughputResult) float64) (med, lo, hi float64) {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	return v[len(v)/2], v[0], v[len(v)-1]
+}
+
 func main() {
 	var b bench
-	var what string
+	var what, drivers, cpuprofile string
+	var throughputRuns int
 	flag.StringVar(&b.binary, "pfsnotify", "/tmp/pfsnotify", "the pfsnotify binary")
 	flag.StringVar(&b.pushfake, "pushfake", "/tmp/pushfake", "the bench/pushfake binary")
 	flag.StringVar(&b.mysqlDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MySQL server for the MariaDB figures")
 	flag.IntVar(&b.runs, "runs", 15, "runs per idle measurement")
 	flag.StringVar(&what, "what", "idle,throughput", "which measurements")
+	flag.StringVar(&drivers, "drivers", "sqlite,mysql", "which backends, in order")
+	flag.IntVar(&throughputRuns, "throughput-runs", 1, "throughput runs per backend (invoke, bare and channel alone in turn); medians are reported")
+	flag.StringVar(&cpuprofile, "cpuprofile", "", "also profile one invoke pass in this process into this file (with several backends: the last)")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "invoke-bench")
 	if err != nil {
@@ -56,7 +85,7 @@ func main() {
 	b.dir = dir
 	ctx := context.Background()
 	fmt.Printf("| backend | measurement | figure | target |\n|---|---|---|---|\n")
-	for _, driver := range []string{"sqlite", "mysql"} {
+	for _, driver := range strings.Split(drivers, ",") {
 		b.driver = driver
 		if strings.Contains(what, "idle") {
 			small, err := idle(ctx, &b, 1_000)
@@ -72,17 +101,56 @@ func main() {
 				float64(large)/float64(small))
 		}
 		if strings.Contains(what, "throughput") {
-			r, err := throughput(ctx, &b, 10_000)
-			if err != nil {
-				fail(err)
+			var rs figures
+			for i := range throughputRuns {
+				r, err := throughput(ctx, &b, 10_000)
+				if err != nil {
+					fail(err)
+				}
+				fmt.Fprintf(os.Stderr, "%s run %d: invoke %.0f/s, bare %.0f/s (%.0f%%; by CPU %.0f%%), channel alone %.0f/s (%.0f%%); "+
+					"CPU per delivery: invoke %s + database %s + fake %s, bare %s + fake %s, channel %s + fake %s\n",
+					driver, i+1, r.invokeRate, r.bareRate, 100*r.invokeRate/r.bareRate, 100*r.cpuRatio(), r.channelRate, 100*r.invokeRate/r.channelRate,
+					r.invokeCPU, r.invokeDBCPU, r.invokeFakeCPU, r.bareCPU, r.bareFakeCPU, r.channelCPU, r.channelFakeCPU)
+				rs = append(rs, r)
 			}
-			fmt.Printf("| %s | invoke, 10,000 Web Push | %.0f/s (%s) | |\n", driver, r.invokeRate, r.invokeElapsed.Round(time.Millisecond))
-			fmt.Printf("| %s | bare webpush-go, same service and concurrency | %.0f/s | |\n", driver, r.bareRate)
-			fmt.Printf("| %s | invoke / bare | %.0f%% | ≥ 70%% |\n", driver, 100*r.invokeRate/r.bareRate)
-			fmt.Printf("| %s | pfsnotify's push channel alone (no database, no dispatcher), same service and concurrency | %.0f/s | |\n",
-				driver, r.channelRate)
-			fmt.Printf("| %s | invoke / channel alone | %.0f%% | |\n", driver, 100*r.invokeRate/r.channelRate)
-			fmt.Printf("| %s | peak RSS of the invoke run | %.1f MB | < 100 MB |\n", driver, float64(r.peakRSS)/1e6)
+			runs := fmt.Sprintf("median of %d", len(rs))
+			rate := func(f func(throughputResult) float64) string {
+				m, lo, hi := rs.median(f)
+				return fmt.Sprintf("%.0f/s (%.0f–%.0f, %s)", m, lo, hi, runs)
+			}
+			share := func(f func(throughputResult) float64) string {
+				m, lo, hi := rs.median(f)
+				return fmt.Sprintf("%.0f%% (%.0f–%.0f%%, %s)", 100*m, 100*lo, 100*hi, runs)
+			}
+			micros := func(f func(throughputResult) time.Duration) string {
+				m, _, _ := rs.median(func(r throughputResult) float64 { return float64(f(r).Microseconds()) })
+				return fmt.Sprintf("%.0f µs", m)
+			}
+			fmt.Printf("| %s | invoke, 10,000 Web Push | %s | |\n", driver, rate(func(r throughputResult) float64 { return r.invokeRate }))
+			fmt.Printf("| %s | bare webpush-go, same service and concurrency | %s | |\n", driver, rate(func(r throughputResult) float64 { return r.bareRate }))
+			fmt.Printf("| %s | invoke / bare (per run) | %s | ≥ 80%% |\n", driver, share(func(r throughputResult) float64 { return r.invokeRate / r.bareRate }))
+			fmt.Printf("| %s | invoke / bare by CPU per delivery (sender + database server + push fake) | %s | |\n", driver,
+				share(throughputResult.cpuRatio))
+			fmt.Printf("| %s | pfsnotify's push channel alone (no database, no dispatcher), same service and concurrency | %s | |\n",
+				driver, rate(func(r throughputResult) float64 { return r.channelRate }))
+			fmt.Printf("| %s | invoke / channel alone (per run) | %s | |\n", driver, share(func(r throughputResult) float64 { return r.invokeRate / r.channelRate }))
+			fmt.Printf("| %s | CPU per delivery: invoke + database server + push fake / bare + push fake / channel alone + push fake | %s + %s + %s / %s + %s / %s + %s | |\n", driver,
+				micros(func(r throughputResult) time.Duration { return r.invokeCPU }), micros(func(r throughputResult) time.Duration { return r.invokeDBCPU }),
+				micros(func(r throughputResult) time.Duration { return r.invokeFakeCPU }),
+				micros(func(r throughputResult) time.Duration { return r.bareCPU }), micros(func(r throughputResult) time.Duration { return r.bareFakeCPU }),
+				micros(func(r throughputResult) time.Duration { return r.channelCPU }), micros(func(r throughputResult) time.Duration { return r.channelFakeCPU }))
+			m, _, hi := rs.median(func(r throughputResult) float64 { return float64(r.peakRSS) / 1e6 })
+			fmt.Printf("| %s | peak RSS of the invoke run | %.1f MB (at most %.1f) | < 100 MB |\n", driver, m, hi)
+		}
+	}
+	if strings.Contains(what, "storecost") {
+		if err := storeCost(ctx, &b, 10_000); err != nil {
+			fail(err)
+		}
+	}
+	if cpuprofile != "" {
+		if err := profileInvoke(ctx, &b, 10_000, cpuprofile); err != nil {
+			fail(err)
 		}
 	}
 }

@@ -35,6 +35,12 @@ type throughputResult struct {
 	bareRate      float64
 	channelRate   float64
 	peakRSS       int64 // bytes
+	// CPU per delivery of each stretch: invoke's process, the database
+	// server (MariaDB; 0 for SQLite, which is in invoke's process), the
+	// push fake; the bare and channel-alone sends, which run in this one.
+	invokeCPU, invokeDBCPU, invokeFakeCPU time.Duration // bare: the mean of its two rounds
+	bareCPU, bareFakeCPU                  time.Duration
+	channelCPU, channelFakeCPU            time.Duration
 }
 
 type subscription struct {
@@ -44,8 +50,9 @@ type subscription struct {
 }
 
 // throughput sends n due Web Push deliveries with "pfsnotify invoke" to
-// the push fake in its own process, then n bare webpush-go sends to the same
-// service with the same concurrency.
+// the push fake in its own process, between two rounds of n bare
+// webpush-go sends to the same service with the same concurrency, then n
+// through the push channel alone.
 func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) {
 	var r throughputResult
 	private, public, err := webpushgo.GenerateVAPIDKeys()
@@ -53,27 +60,52 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 		return r, err
 	}
 	users := n / leadsPerEvent
-	subs, certFile, stop, err := b.startPushFake(ctx, users)
+	fake, err := b.startPushFake(ctx, users)
 	if err != nil {
 		return r, err
 	}
-	defer stop()
+	defer fake.stop()
 
 	db, remove, err := benchdb.Fresh(ctx, b.driver, b.mysqlDSN, "throughput")
 	if err != nil {
 		return r, err
 	}
 	defer remove()
-	if err := seedDue(ctx, db, subs, n); err != nil {
+	if err := seedDue(ctx, db, fake.subs, n); err != nil {
 		return r, fmt.Errorf("seed: %w", err)
 	}
+	dbPID := 0
+	if b.driver == "mysql" {
+		dbPID = findProcess("mariadbd", "mysqld")
+	}
+	per := func(d time.Duration) time.Duration { return d / time.Duration(n) }
+	// Bare sends run before and after invoke, so that a change in what
+	// else the machine does meanwhile weighs on both sides alike.
+	os.Setenv("SSL_CERT_FILE", fake.certFile) // the bare sends trust the fake's certificate too
+	var bareElapsed, bareCPU, bareFakeCPU time.Duration
+	bare := func() error {
+		meter := startCPU(fake.pid)
+		elapsed, err := bareSends(ctx, fake.subs, n, public, private)
+		if err != nil {
+			return err
+		}
+		procs, self := meter.stop()
+		bareElapsed, bareCPU, bareFakeCPU = bareElapsed+elapsed, bareCPU+self, bareFakeCPU+procs[0]
+		return nil
+	}
+	if err := bare(); err != nil {
+		return r, err
+	}
+
 	cmd := b.invokeCmd(ctx, db, "invoke")
-	cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+certFile, "PFSNOTIFY_WEBPUSH_PUBLIC_KEY="+public,
+	cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+fake.certFile, "PFSNOTIFY_WEBPUSH_PUBLIC_KEY="+public,
 		"PFSNOTIFY_WEBPUSH_PRIVATE_KEY="+private, "PFSNOTIFY_WEBPUSH_SUBJECT=mailto:bench@example.org",
 		fmt.Sprintf("PFSNOTIFY_INVOKE_CONCURRENCY=%d", concurrency))
+	meter := startCPU(dbPID, fake.pid)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	r.invokeElapsed = time.Since(start)
+	procs, _ := meter.stop()
 	if err != nil {
 		return r, fmt.Errorf("invoke: %v: %s", err, tail(out))
 	}
@@ -84,32 +116,45 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.peakRSS = ru.Maxrss * 1024 // Linux reports KiB
 	}
+	r.invokeCPU = per(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())
+	r.invokeDBCPU, r.invokeFakeCPU = per(procs[0]), per(procs[1])
 
-	os.Setenv("SSL_CERT_FILE", certFile) // the bare sends trust the fake's certificate too
-	elapsed, err := bareSends(ctx, subs, n, public, private)
+	if err := bare(); err != nil {
+		return r, err
+	}
+	r.bareRate = float64(2*n) / bareElapsed.Seconds()
+	r.bareCPU, r.bareFakeCPU = per(bareCPU/2), per(bareFakeCPU/2)
+	meter = startCPU(fake.pid)
+	elapsed, err := channelSends(ctx, fake.subs, n, public, private)
 	if err != nil {
 		return r, err
 	}
-	r.bareRate = float64(n) / elapsed.Seconds()
-	if elapsed, err = channelSends(ctx, subs, n, public, private); err != nil {
-		return r, err
-	}
+	procs, self := meter.stop()
 	r.channelRate = float64(n) / elapsed.Seconds()
+	r.channelCPU, r.channelFakeCPU = per(self), per(procs[0])
 	return r, nil
 }
 
+// pushFake is bench/pushfake running in its own process.
+type pushFake struct {
+	subs     []subscription
+	certFile string
+	pid      int
+	stop     func()
+}
+
 // startPushFake runs bench/pushfake with users subscriptions and returns them.
-func (b *bench) startPushFake(ctx context.Context, users int) ([]subscription, string, func(), error) {
+func (b *bench) startPushFake(ctx context.Context, users int) (pushFake, error) {
 	subsFile, certFile := filepath.Join(b.dir, "subs.jsonl"), filepath.Join(b.dir, "cert.pem")
 	cmd := exec.CommandContext(ctx, b.pushfake, "-addr", "127.0.0.1:0", "-n", fmt.Sprint(users), "-subs", subsFile,
 		"-cert", certFile, "-skip-verify")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, "", nil, err
+		return pushFake{}, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, "", nil, err
+		return pushFake{}, err
 	}
 	stop := func() {
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -118,23 +163,23 @@ func (b *bench) startPushFake(ctx context.Context, users int) ([]subscription, s
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		stop()
-		return nil, "", nil, fmt.Errorf("pushfake did not start: %q %v", line, err)
+		return pushFake{}, fmt.Errorf("pushfake did not start: %q %v", line, err)
 	}
 	data, err := os.ReadFile(subsFile)
 	if err != nil {
 		stop()
-		return nil, "", nil, err
+		return pushFake{}, err
 	}
 	var subs []subscription
 	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		var s subscription
 		if err := json.Unmarshal([]byte(l), &s); err != nil {
 			stop()
-			return nil, "", nil, err
+			return pushFake{}, err
 		}
 		subs = append(subs, s)
 	}
-	return subs, certFile, stop, nil
+	return pushFake{subs: subs, certFile: certFile, pid: cmd.Process.Pid, stop: stop}, nil
 }
 
 // seedDue adds a user per subscription, each registered for one event with
@@ -227,4 +272,13 @@ func tail(b []byte) string {
 		s = "…" + s[len(s)-600:]
 	}
 	return s
+}
+
+// cpuRatio is invoke's rate over bare webpush-go's where CPU is all that
+// limits both, as on these two shared cores: the CPU a bare send costs
+// (sender and push fake) over what an invoke delivery costs (invoke, the
+// database server, the push fake). It moves less with other work on the
+// machine than the ratio of rates does.
+func (r throughputResult) cpuRatio() float64 {
+	return float64(r.bareCPU+r.bareFakeCPU) / float64(r.invokeCPU+r.invokeDBCPU+r.invokeFakeCPU)
 }

@@ -2,10 +2,13 @@ package webpush
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"sync"
 	"time"
+
+	webpushgo "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -14,9 +17,9 @@ import (
 // after host change as pushes succeed and fail; subCache.mu guards them.
 type sub struct {
 	store.PushSubscription
-	endpoint     *url.URL // nil when the endpoint is not an https URL
-	host         string   // of the endpoint: the push service
-	p256dh, auth []byte   // the keys, decoded; nil when they are not base64url
+	host     string                 // of the endpoint: the push service
+	wp       webpushgo.Subscription // what webpush-go sends to, made once
+	unusable error                  // why no push can reach it (not https, keys not base64url); nil: none
 
 	lastSuccess time.Time
 	failures    int
@@ -148,15 +151,31 @@ func (c *subCache) load(ctx context.Context, userID int64, now time.Time, e *use
 	close(e.ready)
 }
 
-// newSub reads what each push to p needs once: its endpoint and keys.
+// newSub reads once what each push to p needs: its push service and
+// webpush-go's Subscription, and checks what webpush-go would not (an https
+// endpoint, an auth secret; it checks that p256dh is a point itself).
 func newSub(p store.PushSubscription) *sub {
-	s := &sub{PushSubscription: p, lastSuccess: p.LastSuccessAt, failures: p.ConsecutiveFailures}
-	if u, err := url.Parse(p.Endpoint); err == nil && u.Scheme == "https" && u.Host != "" {
-		s.endpoint, s.host = u, u.Host
+	s := &sub{PushSubscription: p, lastSuccess: p.LastSuccessAt, failures: p.ConsecutiveFailures,
+		wp: webpushgo.Subscription{Endpoint: p.Endpoint, Keys: webpushgo.Keys{P256dh: p.P256dh, Auth: p.Auth}}}
+	u, err := url.Parse(p.Endpoint)
+	switch {
+	case err != nil || u.Scheme != "https" || u.Host == "":
+		s.unusable = errors.New("the endpoint is not an https:// URL")
+	case !isKey(p.P256dh, 65):
+		s.unusable = errors.New("the subscription's p256dh is not an uncompressed P-256 public key")
+	case !isKey(p.Auth, 16):
+		s.unusable = errors.New("the subscription's auth secret is not 16 bytes of base64url")
 	}
-	s.p256dh, _ = decodeKey(p.P256dh)
-	s.auth, _ = decodeKey(p.Auth)
+	if err == nil {
+		s.host = u.Host
+	}
 	return s
+}
+
+// isKey reports whether s is n bytes in base64url or standard base64.
+func isKey(s string, n int) bool {
+	b, err := decodeKey(s)
+	return err == nil && len(b) == n
 }
 
 // sweep forgets the entries older than ttl, at most once per ttl. c.mu is held.

@@ -8,12 +8,22 @@ import (
 	"time"
 	"unicode/utf8"
 
+	webpushgo "github.com/SherClockHolmes/webpush-go"
+
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
-// MaxPayload is the largest payload a push can carry: every body is one
-// record of recordSize bytes (header 86, tag 16, delimiter 1).
-const MaxPayload = recordSize - headerSize - 16 - 1
+// The body webpush-go posts is one aes128gcm record of MaxRecordSize
+// (4,096) bytes, whatever the payload: the header (salt 16, record size 4,
+// key length 1, its one-time public key 65), then the plaintext record,
+// then the AES-GCM tag (16). recordPlaintext is that record: the payload,
+// the delimiter 2 and zeros. MaxPayload is the largest payload it takes
+// (webpush.ErrMaxPadExceeded beyond); TestMaxPayloadIsWebpushGos holds the
+// two to each other.
+const (
+	recordPlaintext = int(webpushgo.MaxRecordSize) - 16 - (16 + 4 + 1 + 65)
+	MaxPayload      = recordPlaintext - 1
+)
 
 // interactionWithin: a notification for an event starting this soon stays
 // on screen until the person acts on it.

@@ -1,10 +1,7 @@
 package webpush
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	webpushgo "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
@@ -134,14 +133,18 @@ func (c *Channel) try(ctx context.Context, s *sub, m message.Message, payload []
 		}
 		return result{sub: s, outcome: permanent, err: err}
 	}
+	// webpush-go returns the answer as it came, whatever its status: it is
+	// read here, and closed.
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
 	r := result{sub: s, status: resp.StatusCode}
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
+	if code := resp.StatusCode; code >= 200 && code < 300 {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
 		r.outcome = sent
 		return r
+	}
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch code := resp.StatusCode; {
 	case code == http.StatusNotFound || code == http.StatusGone:
 		r.outcome = gone
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
@@ -153,39 +156,33 @@ func (c *Channel) try(ctx context.Context, s *sub, m message.Message, payload []
 	return r
 }
 
-// post encrypts payload for s and posts it to the push service (RFC 8030):
-// a TTL until the event starts, urgency high, the occurrence's topic.
+// post has webpush-go encrypt payload for s, sign the VAPID token and
+// post the push (RFC 8030): a TTL until the event starts, urgency high, the
+// occurrence's topic. The answer is the push service's, whatever its
+// status: try reads it.
 func (c *Channel) post(ctx context.Context, s *sub, m message.Message, payload []byte, now time.Time) (*http.Response, error) {
-	if s.endpoint == nil {
-		return nil, errors.New("the endpoint is not an https:// URL")
+	if s.unusable != nil {
+		return nil, s.unusable
 	}
-	as, err := ecdh.P256().GenerateKey(rand.Reader)
+	opts := c.base
+	opts.TTL, opts.Topic = ttl(m, now), m.Topic()
+	// webpush-go appends the delimiter and padding to the slice it is
+	// given (bytes.NewBuffer): a pooled one with room for the whole record
+	// spares two growths of it per push, and keeps the pushes of one
+	// message to several browsers from writing into one shared array. The
+	// library is done with it when it returns: the body it posts is a copy
+	// (the ciphertext).
+	buf := c.bufs.Get().(*[]byte)
+	defer c.bufs.Put(buf)
+	*buf = append((*buf)[:0], payload...)
+	resp, err := webpushgo.SendNotificationWithContext(ctx, *buf, &s.wp, &opts)
 	if err != nil {
-		return nil, fmt.Errorf("make a one-time key: %w", err)
-	}
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	body, err := seal(payload, s.p256dh, s.auth, as, salt, recordSize)
-	if err != nil {
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			return nil, err // the network: try tells retry from our own end
+		}
 		return nil, fmt.Errorf("encrypt for this subscription: %w", err)
 	}
-	auth, err := c.vapid.header(s.endpoint)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, errors.New("the endpoint is not an https:// URL")
-	}
-	req.Header.Set("Authorization", auth)
-	req.Header.Set("Content-Encoding", "aes128gcm")
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("TTL", strconv.Itoa(ttl(m, now)))
-	req.Header.Set("Urgency", "high")
-	if topic := m.Topic(); topic != "" {
-		req.Header.Set("Topic", topic)
-	}
-	return c.client.Do(req)
+	return resp, nil
 }
 
 // maxRetryAfter bounds a push service's Retry-After.

@@ -1,7 +1,9 @@
 package webpush
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"slices"
@@ -9,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	webpushgo "github.com/SherClockHolmes/webpush-go"
+
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush/pushtest"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 func TestSendReachesEveryBrowser(t *testing.T) {
@@ -39,6 +44,12 @@ func TestSendReachesEveryBrowser(t *testing.T) {
 		if p.TTL != 600 || p.Urgency != "high" || p.Topic != m.Topic() || p.Subject != "mailto:ops@example.org" {
 			t.Errorf("got TTL %d, Urgency %q, Topic %q, sub %q; want 600, high, %q, mailto:ops@example.org",
 				p.TTL, p.Urgency, p.Topic, p.Subject, m.Topic())
+		}
+		// The service verified webpush-go's ES256 token and decrypted its
+		// body; this is what the token said. The token is the wall clock's,
+		// not the channel's.
+		if left := time.Until(p.Expires); p.Audience != e.push.URL || left <= 0 || left > 24*time.Hour {
+			t.Errorf("got a VAPID token for %q expiring in %v; want one for %q expiring within 24 h", p.Audience, left, e.push.URL)
 		}
 		want := Payload{Title: "Detector review in 10 minutes", Body: "Tue 1 Dec 2026 10:00 CET\nRoom 4-S-030",
 			URL: "https://meet.example.org/r", Tag: m.Topic(), DeliveryID: 7, AckURL: "https://notify.example.org/ack/tok",
@@ -289,5 +300,69 @@ func TestWrongApplicationServerKey(t *testing.T) {
 	_, err = ch.Send(context.Background(), reminder())
 	if got, _ := message.Classify(err); got != message.OutcomePermanent || !strings.Contains(err.Error(), "403") {
 		t.Errorf("got %v (%v); want a permanent 403: the browser subscribed with another key", got, err)
+	}
+}
+
+// TestMaxPayloadIsWebpushGos holds MaxPayload, which the payload is
+// shortened to, to what webpush-go takes: that many bytes go through and
+// decrypt intact, one more it refuses.
+func TestMaxPayloadIsWebpushGos(t *testing.T) {
+	e := newEnv(t, nil)
+	tests := []struct {
+		size    int
+		wantErr error
+	}{{0, nil}, {MaxPayload, nil}, {MaxPayload + 1, webpushgo.ErrMaxPadExceeded}}
+	for _, tt := range tests {
+		sub := e.push.NewSubscription()
+		payload := bytes.Repeat([]byte("x"), tt.size)
+		resp, err := webpushgo.SendNotification(payload, &webpushgo.Subscription{Endpoint: sub.Endpoint,
+			Keys: webpushgo.Keys{P256dh: sub.P256dh, Auth: sub.Auth}}, &e.ch.base)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if !errors.Is(err, tt.wantErr) {
+			t.Fatalf("%d bytes: got %v; want %v", tt.size, err, tt.wantErr)
+		}
+		if ps := e.push.PushesTo(sub.ID); tt.wantErr == nil && (len(ps) != 1 || !bytes.Equal(ps[0].Payload, payload)) {
+			t.Errorf("%d bytes: got %d pushes (rejections %+v); want the payload decrypted intact", tt.size, len(ps), e.push.Rejections())
+		}
+	}
+}
+
+// TestUnusableSubscription: a subscription no push can reach fails
+// permanently without a request, and the others of the person still get
+// theirs.
+func TestUnusableSubscription(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*store.PushSubscription)
+		want   string
+	}{
+		{"http endpoint", func(p *store.PushSubscription) { p.Endpoint = strings.Replace(p.Endpoint, "https:", "http:", 1) }, "not an https:// URL"},
+		{"endpoint not a URL", func(p *store.PushSubscription) { p.Endpoint = "https://bad host/x" }, "not an https:// URL"},
+		{"p256dh not base64", func(p *store.PushSubscription) { p.P256dh = "not base64!" }, "p256dh"},
+		{"p256dh too short", func(p *store.PushSubscription) { p.P256dh = p.P256dh[:40] }, "p256dh"},
+		{"p256dh off the curve", func(p *store.PushSubscription) {
+			k, _ := base64.RawURLEncoding.DecodeString(p.P256dh)
+			k[64] ^= 1
+			p.P256dh = base64.RawURLEncoding.EncodeToString(k)
+		}, "encrypt for this subscription"},
+		{"no auth secret", func(p *store.PushSubscription) { p.Auth = "" }, "auth secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			_, bad := e.subscribe(1)
+			tt.change(&e.store.subs[bad-1])
+			_, err := e.ch.Send(context.Background(), reminder())
+			if got, _ := message.Classify(err); got != message.OutcomePermanent || !strings.Contains(err.Error(), tt.want) || e.push.Requests() != 0 {
+				t.Errorf("got %v (%v) after %d requests; want a permanent error about %q and no request", got, err, e.push.Requests(), tt.want)
+			}
+			e.subscribe(1)
+			e.clock.Advance(DefaultCacheTTL)
+			if _, err := e.ch.Send(context.Background(), reminder()); err != nil || len(e.push.Pushes()) != 1 {
+				t.Errorf("with a good browser too: got %v, %d pushes; want it sent to that one", err, len(e.push.Pushes()))
+			}
+		})
 	}
 }

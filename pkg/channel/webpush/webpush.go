@@ -2,11 +2,27 @@
 // notification (RFC 8030, encrypted per RFC 8291, signed with VAPID per
 // RFC 8292) to every browser a person subscribed.
 //
-// The protocol is written here on the standard library (crypto/ecdh,
-// crypto/hkdf, AES-GCM) and golang-jwt, not through webpush-go: webpush-go
-// signs a new VAPID token for every push, a third of invoke's CPU in a
-// burst, and has no way to reuse one. Its encryption is held to the
-// example of RFC 8291 byte for byte (encrypt_test.go).
+// Every push goes through github.com/SherClockHolmes/webpush-go
+// (webpush.SendNotificationWithContext), the project's named library: it
+// encrypts the payload, signs the VAPID token and posts the request, with
+// the TTL, Urgency and Topic this package gives it in its Options. This
+// package keeps only what the library lacks:
+//
+//   - checking the configuration: that the VAPID keys are a P-256 pair and
+//     the subject a contact (webpush-go takes any string and fails per push);
+//   - the payload: rendering, and shortening it to MaxPayload, the most
+//     webpush-go's 4,096-byte record holds (it refuses one byte more);
+//   - the TTL: the seconds until the event starts, and no send of a stale
+//     reminder;
+//   - reading the answer, which webpush-go hands back as it came: a 2xx is
+//     sent, 404/410 expire the subscription for good, 429/5xx/408 and
+//     network errors are retried (Retry-After honoured), any other 4xx
+//     fails that subscription;
+//   - a subscription no push can reach (an endpoint not https, keys not
+//     base64url of the right length) fails without a request;
+//   - a rate limit per push service host (invoke.push_per_host_rps);
+//   - the subscriptions: a short cache, read a batch at a time (Prefetch),
+//     and successes written in batches (Flush).
 //
 // The payload the service worker receives is JSON:
 //
@@ -16,14 +32,8 @@
 //
 // tag is message.Topic(): a newer notification about the same occurrence
 // replaces the older one. require_interaction is true when the event starts
-// within 10 minutes. A payload over the push limit (about 3,990 bytes) is
-// shortened, body first, then title, never dropped.
-//
-// A reminder is sent with TTL = the seconds until the event starts, so that
-// the push service drops it rather than show it late; a stale reminder is
-// not sent at all. A push service's 404 or 410 expires the subscription for
-// good; 429, 5xx and network errors are retried (Retry-After honoured);
-// other 4xx fail that subscription.
+// within 10 minutes. A payload over the push limit is shortened, body
+// first, then title, never dropped.
 package webpush
 
 import (
@@ -39,6 +49,7 @@ import (
 	"sync"
 	"time"
 
+	webpushgo "github.com/SherClockHolmes/webpush-go"
 	"golang.org/x/time/rate"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -61,7 +72,8 @@ type Options struct {
 	// webpush.public_key and webpush.private_key).
 	PublicKey, PrivateKey string
 	// Subject is the contact push services see: "mailto:ops@example.org",
-	// a bare address, or an https:// URL (config webpush.subject).
+	// a bare address, or an https:// URL (config webpush.subject). The
+	// VAPID token's sub is its mailto: URL, or the https:// URL.
 	Subject string
 	// HTTPClient sends the pushes; required, with a Timeout (config
 	// invoke.http_timeout). NewHTTPClient makes one.
@@ -83,8 +95,12 @@ const DefaultCacheTTL = 5 * time.Second
 
 // Channel sends Web Push notifications. It is safe for concurrent use.
 type Channel struct {
-	vapid  *vapid
+	// base is what every push's webpush-go Options share: the client, the
+	// keys, the subscriber, the urgency. A push copies it and sets its TTL
+	// and Topic.
+	base   webpushgo.Options
 	client *http.Client
+	bufs   sync.Pool // *[]byte: the plaintext record of one push (see post)
 	tmpl   *message.Templates
 	now    func() time.Time
 	log    *slog.Logger
@@ -111,16 +127,17 @@ func New(opts Options) (*Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject, err := vapidSubject(opts.Subject)
-	if err != nil {
-		return nil, err
-	}
-	v, err := newVAPID(pub, priv, subject)
+	subscriber, err := vapidSubscriber(opts.Subject)
 	if err != nil {
 		return nil, err
 	}
 	c := &Channel{
-		vapid: v, client: opts.HTTPClient, tmpl: opts.Templates, now: opts.Now, log: opts.Log, store: opts.Subscriptions,
+		base: webpushgo.Options{
+			HTTPClient: opts.HTTPClient, Subscriber: subscriber, Urgency: webpushgo.UrgencyHigh,
+			VAPIDPublicKey: base64.RawURLEncoding.EncodeToString(pub), VAPIDPrivateKey: base64.RawURLEncoding.EncodeToString(priv),
+		},
+		bufs:   sync.Pool{New: func() any { b := make([]byte, 0, recordPlaintext); return &b }},
+		client: opts.HTTPClient, tmpl: opts.Templates, now: opts.Now, log: opts.Log, store: opts.Subscriptions,
 		rps: opts.PerHostRPS, limiters: make(map[string]*rate.Limiter),
 	}
 	if c.tmpl == nil {
@@ -144,16 +161,21 @@ func New(opts Options) (*Channel, error) {
 
 // NewHTTPClient returns a client for push services: timeout per request,
 // and as many idle connections per host as sends run at once, so that a
-// burst reuses its TLS connections instead of opening new ones.
+// burst reuses its TLS connections instead of opening new ones. Its write
+// buffer holds a whole push (headers with the VAPID token, about 600
+// bytes, and webpush-go's 4,096-byte body): one TLS record and one write
+// per push over HTTP/1.1, not two.
 func NewHTTPClient(timeout time.Duration, concurrency int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(concurrency, 2)
 	tr.MaxIdleConns = max(tr.MaxIdleConns, 4*concurrency)
+	tr.WriteBufferSize = 8 << 10
 	return &http.Client{Transport: tr, Timeout: timeout}
 }
 
 // parseKeys checks that the VAPID keys are a P-256 key pair and returns
-// their bytes. Errors never show the private key.
+// their bytes, which New hands webpush-go as base64url without padding
+// (the one form it reads of both keys). Errors never show the private key.
 func parseKeys(public, private string) ([]byte, []byte, error) {
 	if public == "" || private == "" {
 		return nil, nil, errors.New(`webpush: webpush.public_key and webpush.private_key are not set (make them with "pfsnotify vapid generate")`)
@@ -185,9 +207,11 @@ func decodeKey(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(s)
 }
 
-// vapidSubject turns config's webpush.subject into the VAPID token's sub: an
-// https: URL, or a mailto: URL of the address, with or without its prefix.
-func vapidSubject(subject string) (string, error) {
+// vapidSubscriber turns config's webpush.subject into what webpush-go's
+// Options.Subscriber wants: an https: URL as it is, else the bare address,
+// to which webpush-go prepends "mailto:" (given "mailto:a@b" it would sign
+// "mailto:mailto:a@b").
+func vapidSubscriber(subject string) (string, error) {
 	switch {
 	case subject == "":
 		return "", errors.New(`webpush: webpush.subject is empty; push services want a contact, e.g. "mailto:admin@example.org"`)
@@ -198,7 +222,7 @@ func vapidSubject(subject string) (string, error) {
 	if local, domain, ok := strings.Cut(addr, "@"); !ok || local == "" || domain == "" || strings.ContainsAny(addr, " :<>") {
 		return "", fmt.Errorf("webpush: webpush.subject %q is not a mailto: address, an email address or an https:// URL", subject)
 	}
-	return "mailto:" + addr, nil
+	return addr, nil
 }
 
 // limiter returns the rate limiter of a push service host, or nil when

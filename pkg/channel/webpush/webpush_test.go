@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush/pushtest"
 )
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -54,18 +56,30 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// TestKeysInOtherEncodings: keys in padded or standard base64 reach
+// webpush-go as base64url, the one form it reads, and the push service sees
+// k= as the browser subscribed with.
 func TestKeysInOtherEncodings(t *testing.T) {
 	public, private := newVAPIDKeys(t)
 	pub, _ := base64.RawURLEncoding.DecodeString(public)
+	for !strings.ContainsAny(base64.StdEncoding.EncodeToString(pub), "+/") { // what base64url spells otherwise
+		public, private = newVAPIDKeys(t)
+		pub, _ = base64.RawURLEncoding.DecodeString(public)
+	}
 	priv, _ := base64.RawURLEncoding.DecodeString(private)
-	o := Options{Subscriptions: &fakeStore{}, PublicKey: base64.StdEncoding.EncodeToString(pub),
-		PrivateKey: base64.URLEncoding.EncodeToString(priv) + "\n", Subject: "ops@example.org", HTTPClient: &http.Client{Timeout: time.Second}}
-	c, err := New(o)
+	push := pushtest.New(t, pushtest.Options{VAPIDPublicKey: public})
+	st := &fakeStore{}
+	sub := push.NewSubscription()
+	st.add(1, sub)
+	ch, err := New(Options{Subscriptions: st, PublicKey: base64.StdEncoding.EncodeToString(pub),
+		PrivateKey: base64.URLEncoding.EncodeToString(priv) + "\n", Subject: "ops@example.org", HTTPClient: push.Client(10 * time.Second),
+		Now: func() time.Time { return start.Add(-10 * time.Minute) }})
 	if err != nil {
 		t.Fatalf("New with padded and standard base64 keys: %v", err)
 	}
-	if c.vapid.k != public {
-		t.Errorf("got k=%s; want the public key as base64url without padding, %s", c.vapid.k, public)
+	if _, err := ch.Send(context.Background(), reminder()); err != nil || len(push.PushesTo(sub.ID)) != 1 {
+		t.Errorf("send with padded and standard base64 keys: %v, %d pushes (rejections %+v); want it accepted",
+			err, len(push.PushesTo(sub.ID)), push.Rejections())
 	}
 }
 

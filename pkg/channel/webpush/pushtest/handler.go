@@ -103,11 +103,11 @@ func (s *Server) check(r *http.Request, sub *subscription, body []byte, p *Push)
 	if s.opts.SkipVerify {
 		return nil
 	}
-	subject, err := verifyVAPID(r.Header.Get("Authorization"), s.URL, s.appKey, s.opts.Now())
+	claims, err := verifyVAPID(r.Header.Get("Authorization"), s.URL, s.appKey, s.opts.Now())
 	if err != nil {
 		return err
 	}
-	p.Subject = subject
+	p.Subject, p.Audience, p.Expires = claims.Subject, claims.Audience, claims.Expires
 	if ce := r.Header.Get("Content-Encoding"); ce != "aes128gcm" {
 		return fail(http.StatusBadRequest, "Content-Encoding %q; want aes128gcm", ce)
 	}

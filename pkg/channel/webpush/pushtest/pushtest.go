@@ -72,8 +72,10 @@ type Push struct {
 	TTL          int
 	Urgency      string
 	Topic        string
-	Subject      string // the VAPID JWT's sub; "" with SkipVerify
-	Payload      []byte // decrypted; nil with SkipVerify
+	Subject      string    // the VAPID JWT's sub; "" with SkipVerify
+	Audience     string    // its aud: the service's origin, Server.URL (checked)
+	Expires      time.Time // its exp: within 24 hours of the push (checked)
+	Payload      []byte    // decrypted; nil with SkipVerify
 	Answer       Response
 	At           time.Time
 }
