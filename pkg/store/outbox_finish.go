@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,65 +46,115 @@ const ownedClaimsSQL = `SELECT id FROM deliveries WHERE lease_owner = ? AND stat
 
 const finishDeliveriesSQL = `UPDATE deliveries SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
 target = COALESCE(?, target), provider_ref = COALESCE(?, provider_ref), last_error = ?, sent_at = COALESCE(?, sent_at),
-lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id IN `
+lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE lease_owner = ? AND state = ? AND id IN `
 
 // Finish records the results of owner's claims in one transaction, with a
 // delivery-log row each. A result whose claim owner no longer holds (its
 // lease expired and another run took it) changes nothing; its id is
 // returned in lost. Results alike (most often: sent to one browser) are
 // written by one statement.
+//
+// Each UPDATE names the owner and the sending state, so that it writes
+// only claims owner still holds; when every row of every UPDATE was
+// written (nearly always), that is the whole transaction. When some were
+// not, the transaction is rolled back and made again with the claims
+// locked and read first, to learn which were lost.
 func (s *Store) Finish(ctx context.Context, owner string, results []Result) (lost []int64, err error) {
 	if len(results) == 0 {
 		return nil, nil
 	}
 	now := s.clock()
+	err = s.inTxRetry(ctx, func(tx *sql.Tx) error {
+		return s.finish(ctx, tx, owner, results, nil, now)
+	})
+	if !errors.Is(err, errClaimsLost) {
+		return nil, err
+	}
+	err = s.inTxRetry(ctx, func(tx *sql.Tx) error {
+		owned, err := s.ownedClaims(ctx, tx, owner, results)
+		if err != nil {
+			return err
+		}
+		lost = lost[:0]
+		for _, r := range results {
+			if !owned[r.ID] {
+				lost = append(lost, r.ID)
+			}
+		}
+		return s.finish(ctx, tx, owner, results, owned, now)
+	})
+	return lost, err
+}
+
+// errClaimsLost says that an UPDATE of Finish found fewer of owner's
+// claims than it named.
+var errClaimsLost = errors.New("some claims are no longer held")
+
+// ownedClaims locks and reads which of the results' claims owner holds.
+func (s *Store) ownedClaims(ctx context.Context, tx *sql.Tx, owner string, results []Result) (map[int64]bool, error) {
 	ids := make([]int64, len(results))
 	for i, r := range results {
 		ids[i] = r.ID
 	}
-	err = s.inTxRetry(ctx, func(tx *sql.Tx) error {
-		lost = lost[:0]
-		args := append([]any{owner, StateSending}, int64Args(ids)...)
-		ownedIDs, err := selectIDs(ctx, tx, ownedClaimsSQL+"("+placeholders(len(ids))+")"+s.forUpdate(), args...)
+	args := append([]any{owner, StateSending}, int64Args(ids)...)
+	ownedIDs, err := selectIDs(ctx, tx, ownedClaimsSQL+"("+placeholders(len(ids))+")"+s.forUpdate(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("finish deliveries: %w", err)
+	}
+	owned := make(map[int64]bool, len(ownedIDs))
+	for _, id := range ownedIDs {
+		owned[id] = true
+	}
+	return owned, nil
+}
+
+// finish writes the results; with owned nil it expects owner to hold
+// every claim and fails with errClaimsLost when it does not, else it writes
+// only those in owned.
+func (s *Store) finish(ctx context.Context, tx *sql.Tx, owner string, results []Result, owned map[int64]bool, now time.Time) error {
+	groups := make(map[resultKey][]int64)
+	var order []resultKey
+	var written []Result
+	for _, r := range results {
+		if owned != nil && !owned[r.ID] {
+			continue
+		}
+		k := keyOf(r)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r.ID)
+		written = append(written, r)
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	for _, k := range order {
+		var sentAt sql.NullTime
+		if k.state == StateSent {
+			sentAt = nullTime(now)
+		}
+		ids := groups[k]
+		args := append([]any{k.state, nullTime(k.next), nullString(k.target), nullString(k.providerRef),
+			nullString(k.err), sentAt, now, owner, StateSending}, int64Args(ids)...)
+		res, err := tx.ExecContext(ctx, finishDeliveriesSQL+"("+placeholders(len(ids))+")", args...)
 		if err != nil {
 			return fmt.Errorf("finish deliveries: %w", err)
 		}
-		owned := make(map[int64]bool, len(ownedIDs))
-		for _, id := range ownedIDs {
-			owned[id] = true
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("finish deliveries: %w", err)
+		} else if int(n) != len(ids) {
+			return errClaimsLost // only possible when owned is nil: the rows are locked then
 		}
-		groups := make(map[resultKey][]int64)
-		var order []resultKey
-		for _, r := range results {
-			if !owned[r.ID] {
-				lost = append(lost, r.ID)
-				continue
-			}
-			k := keyOf(r)
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], r.ID)
-			if r.Fallback != nil {
-				if err := s.addFallback(ctx, tx, *r.Fallback, now); err != nil {
-					return err
-				}
+	}
+	for _, r := range written {
+		if r.Fallback != nil {
+			if err := s.addFallback(ctx, tx, *r.Fallback, now); err != nil {
+				return err
 			}
 		}
-		for _, k := range order {
-			var sentAt sql.NullTime
-			if k.state == StateSent {
-				sentAt = nullTime(now)
-			}
-			args := append([]any{k.state, nullTime(k.next), nullString(k.target), nullString(k.providerRef),
-				nullString(k.err), sentAt, now}, int64Args(groups[k])...)
-			if _, err := tx.ExecContext(ctx, finishDeliveriesSQL+"("+placeholders(len(groups[k]))+")", args...); err != nil {
-				return fmt.Errorf("finish deliveries: %w", err)
-			}
-		}
-		return insertAttempts(ctx, tx, results, now)
-	})
-	return lost, err
+	}
+	return insertAttempts(ctx, tx, written, now)
 }
 
 // resultKey is what one UPDATE of Finish writes.

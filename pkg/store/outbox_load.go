@@ -35,7 +35,15 @@ func (s *Store) loadClaims(ctx context.Context, ids []int64, takenOver map[int64
 	if err != nil {
 		return nil, err
 	}
-	dups, err := s.duplicatesOf(ctx, ids)
+	// Only a reminder of a calendar event can have a duplicate through
+	// another registration (another rule matching the same event).
+	var ofEvents []int64
+	for _, d := range deliveries {
+		if regs[d.RegistrationID].EventID != 0 {
+			ofEvents = append(ofEvents, d.ID)
+		}
+	}
+	dups, err := s.duplicatesOf(ctx, ofEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +70,9 @@ WHERE rc.event_id IS NOT NULL AND c.id IN `
 // of the same reminder through another registration for the same event
 // (see Claim.DuplicateOf): one query for a whole batch.
 func (s *Store) duplicatesOf(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	args := append([]any{StateCancelled, StateFailed}, int64Args(ids)...)
 	rows, err := s.db.QueryContext(ctx, duplicatesOfSQL+"("+placeholders(len(ids))+") GROUP BY c.id", args...)
 	if err != nil {
