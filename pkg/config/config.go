@@ -32,6 +32,7 @@ type Config struct {
 	Calsync   Calsync   `mapstructure:"calsync"`
 	Panel     Panel     `mapstructure:"panel"`
 	TwiML     TwiML     `mapstructure:"twiml"`
+	Retention Retention `mapstructure:"retention"`
 }
 
 // Database says which database to use.
@@ -231,6 +232,8 @@ func Default() Config {
 			SignInAccountLimit: 5, SignInAddressLimit: 20, SignInWindow: 15 * time.Minute,
 		},
 		TwiML: TwiML{Listen: "127.0.0.1:8081", Prefix: "/twiml/", RetryDelay: 2 * time.Minute, MaxCallRetries: 2},
+
+		Retention: defaultRetention(),
 	}
 }
 
