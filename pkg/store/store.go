@@ -40,6 +40,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+
+	pruneHook func(table string) // tests: called in each prune batch before it commits
 }
 
 // Open connects to the database that cfg names and checks that it answers.
