@@ -12,18 +12,22 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 )
 
-// Retention: finished history is deleted in short transactions, each of
-// at most BatchSize rows picked by an index and deleted by primary key, so
-// that invoke's claims never wait on them.
+// Retention: finished history is deleted in short transactions of at most
+// BatchSize rows each, so that invoke's claims never wait on them. A batch
+// picks its rows by an index with a plain read, which locks nothing; locks
+// them by primary key with FOR UPDATE SKIP LOCKED (rows that someone holds
+// are left for a later run), checking again that they may go; and deletes
+// them by primary key.
 //
-// On MySQL a batch runs at READ COMMITTED: InnoDB then takes no gap or
-// next-key locks, only the record locks of the rows it deletes, and those
-// rows are picked with FOR UPDATE SKIP LOCKED on deliveries_due in the
-// ranges of finished states, which the claims (pending, and sending by
-// deliveries_lease) never lock. A claim that reads past its range onto a
-// row a batch holds skips it (SKIP LOCKED) rather than waiting. On SQLite
-// a batch holds the database's one write lock for the few milliseconds it
-// takes.
+// On MySQL a batch runs at READ COMMITTED, where InnoDB takes no gap or
+// next-key locks: it holds only the records of the rows it deletes, which
+// are finished ones that no claim takes. A claim that reads past its range
+// onto one of them skips it (SKIP LOCKED), and an insert next to one does
+// not wait (an insert waits only for a gap lock). At REPEATABLE READ a
+// locking read would also lock the gaps around what it read, and a
+// delivery finished as sent (a new entry in the "sent" range of
+// deliveries_due) would wait for the batch. On SQLite a batch holds the
+// database's one write lock for the few milliseconds it takes.
 
 // finishedStates are the states of deliveries that nothing sends any more.
 var finishedStates = []DeliveryState{StateSent, StateFailed, StateCancelled, StateAnswered, StateAcknowledged}

@@ -70,10 +70,17 @@ func chunks(ids []int64) func(func([]int64) bool) {
 }
 
 // prunableDeliveriesSQL is served by deliveries_due (state,
-// next_attempt_at, id), one finished state at a time, in index order: the
-// lock takes the rows it returns and no others.
+// next_attempt_at, id), one finished state at a time, in index order. It
+// locks nothing: a locking read of a range also locks the record just past
+// it, which for an empty range of finished rows is the first pending one,
+// and a claim would skip that delivery (SKIP LOCKED) until the batch ends.
 const prunableDeliveriesSQL = `SELECT id FROM deliveries WHERE state = ? AND next_attempt_at < ? AND updated_at < ?
 ORDER BY next_attempt_at, id LIMIT ?`
+
+// lockPrunableDeliveriesSQL locks the candidates by primary key, those
+// still finished and old, skipping any that someone holds.
+var lockPrunableDeliveriesSQL = `SELECT id, id FROM deliveries WHERE state IN (` + placeholders(len(finishedStates)) + `)
+AND next_attempt_at < ? AND updated_at < ? AND id IN `
 
 const (
 	deleteAttemptsOfSQL  = `DELETE FROM delivery_attempts WHERE delivery_id IN `
@@ -86,21 +93,33 @@ const (
 func (s *Store) pruneDeliveriesBatch(ctx context.Context, tx *sql.Tx, opts PruneOptions, _ time.Time) (PruneCounts, bool, error) {
 	var c PruneCounts
 	cutoff := opts.DeliveriesBefore
-	var ids []int64
+	var candidates []int64
 	for _, st := range finishedStates {
-		if len(ids) == opts.BatchSize {
+		if len(candidates) == opts.BatchSize {
 			break
 		}
-		got, err := selectIDs(ctx, tx, prunableDeliveriesSQL+s.skipLocked(), st, cutoff, cutoff, opts.BatchSize-len(ids))
+		got, err := selectIDs(ctx, tx, prunableDeliveriesSQL, st, cutoff, cutoff, opts.BatchSize-len(candidates))
 		if err != nil {
 			return c, false, fmt.Errorf("prune deliveries: %w", err)
 		}
-		ids = append(ids, got...)
+		candidates = append(candidates, got...)
 	}
-	if len(ids) == 0 {
+	if len(candidates) == 0 {
 		return c, false, nil
 	}
-	var err error
+	locked, err := pairsIn(ctx, tx, lockPrunableDeliveriesSQL, candidates, s.skipLocked(),
+		append(stateArgs(finishedStates), cutoff, cutoff)...)
+	if err != nil {
+		return c, false, fmt.Errorf("prune deliveries: %w", err)
+	}
+	ids := make([]int64, len(locked))
+	for i, p := range locked {
+		ids[i] = p[0]
+	}
+	full := len(candidates) == opts.BatchSize
+	if len(ids) == 0 {
+		return c, false, nil // all held by others: a later run
+	}
 	if c.DeliveryAttempts, err = execIn(ctx, tx, deleteAttemptsOfSQL, ids, "", nil); err != nil {
 		return c, false, fmt.Errorf("prune delivery_attempts: %w", err)
 	}
@@ -111,7 +130,7 @@ func (s *Store) pruneDeliveriesBatch(ctx context.Context, tx *sql.Tx, opts Prune
 		return c, false, fmt.Errorf("prune deliveries: %w", err)
 	}
 	s.afterPruneBatch("deliveries")
-	return c, len(ids) == opts.BatchSize, nil
+	return c, full, nil
 }
 
 // prunableEventsSQL picks past events by events_start (an event ends
