@@ -64,8 +64,9 @@ type PruneOptions struct {
 	// DefaultBatchTimeout), and of each count of CountPrunable.
 	BatchTimeout time.Duration
 	// Budget: no batch starts once this much time has passed since Prune
-	// began (0: no limit). MaxBatches: at most this many batches (0: no
-	// limit). Prune then reports that more is left.
+	// began (0: no limit). MaxBatches: at most this many batches that
+	// deleted something (0: no limit). Prune then reports that more may be
+	// left.
 	Budget     time.Duration
 	MaxBatches int
 }
@@ -164,7 +165,9 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (counts PruneCount
 				return counts, false, err
 			}
 			counts.add(c)
-			batches++
+			if c != (PruneCounts{}) {
+				batches++ // one that found nothing does not count: the next phase may have work
+			}
 		}
 	}
 	return counts, true, nil
