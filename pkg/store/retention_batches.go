@@ -262,8 +262,11 @@ func (s *Store) pruneEventsBatch(ctx context.Context, tx *sql.Tx, opts PruneOpti
 }
 
 // prunableRegistrationsSQL picks past registrations without an event and
-// without deliveries by registrations_start. It locks nothing.
-const prunableRegistrationsSQL = `SELECT r.id FROM registrations r WHERE r.event_id IS NULL AND r.start_at < ? AND NOT EXISTS (
+// without deliveries by registrations_start, in its order. It locks
+// nothing. "COALESCE(event_id, 0) = 0" is "event_id IS NULL" (ids start
+// at 1) written so that no planner reads every registration without an
+// event by registrations_event and sorts them, as SQLite's would.
+const prunableRegistrationsSQL = `SELECT r.id FROM registrations r WHERE COALESCE(r.event_id, 0) = 0 AND r.start_at < ? AND NOT EXISTS (
 SELECT 1 FROM deliveries d WHERE d.registration_id = r.id) ORDER BY r.start_at, r.id LIMIT ?`
 
 const lockRegistrationsSQL = `SELECT id, id FROM registrations WHERE event_id IS NULL AND id IN `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,6 +346,39 @@ func TestPruneBoundsRegistrationsPerBatch(t *testing.T) {
 		// least one event a batch), then the two others.
 		if want := "[events events]"; fmt.Sprint(batches) != want {
 			t.Errorf("batches %v; want %s", batches, want)
+		}
+	})
+}
+
+// What a prune batch deletes is found through an index, in its order,
+// without a sort: history is large, and a batch must stay short.
+func TestPruneQueriesUseIndexes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		explain := "EXPLAIN "
+		if s.Dialect() == store.SQLite {
+			explain = "EXPLAIN QUERY PLAN "
+		}
+		for _, q := range []struct {
+			query string
+			args  []any
+			index string
+		}{
+			{store.PrunableDeliveriesSQL, []any{store.StateSent, testNow, testNow, 500}, "deliveries_due"},
+			{store.PrunableEventsSQL, []any{testNow, testNow, store.StatePending, store.StateSending, 500}, "events_start"},
+			{store.PrunableRegistrationsSQL, []any{testNow, 500}, "registrations_start"},
+		} {
+			rows, err := s.QueryStrings(context.Background(), explain+q.query, q.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for _, r := range rows {
+				plan = append(plan, strings.Join(r, " "))
+			}
+			got := strings.Join(plan, "; ")
+			if !strings.Contains(got, q.index) || strings.Contains(got, "filesort") || strings.Contains(got, "TEMP B-TREE") {
+				t.Errorf("plan of %q:\n%s\nwant %s and no sort", q.query, got, q.index)
+			}
 		}
 	})
 }
