@@ -94,10 +94,10 @@ func TestPruneNeverBlocksInvoke(t *testing.T) {
 	if !ran {
 		t.Fatal("the prune batch did not call its hook")
 	}
-	if n := count(t, s, "deliveries", "state = ?", store.StateSent); n != len(recent)+len(due) {
+	if n := countRows(t, s, "deliveries", "state = ?", store.StateSent); n != len(recent)+len(due) {
 		t.Errorf("sent deliveries after: %d; want the %d recent and the %d sent during the batch", n, len(recent), len(due))
 	}
-	if n := count(t, s, "deliveries", "state = ?", store.StatePending); n != 1 {
+	if n := countRows(t, s, "deliveries", "state = ?", store.StatePending); n != 1 {
 		t.Errorf("pending deliveries after: %d; want the 1 registered during the batch", n)
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
 )
 
-// history builds a database that has run for a while: s's clock moves
+// historyBuilder builds a database that has run for a while: s's clock moves
 // through it, and every row is made the way the programs make it.
-type history struct {
+type historyBuilder struct {
 	t     *testing.T
 	s     *store.Store
 	now   time.Time
@@ -25,8 +25,8 @@ type history struct {
 	n     int
 }
 
-func newHistory(t *testing.T, s *store.Store) *history {
-	h := &history{t: t, s: s, now: testNow}
+func newHistory(t *testing.T, s *store.Store) *historyBuilder {
+	h := &historyBuilder{t: t, s: s, now: testNow}
 	s.SetClock(func() time.Time { return h.now })
 	h.alice = addUser(t, s, "alice", "UTC")
 	h.cal = mkCalendar(t, s, "indico")
@@ -35,7 +35,7 @@ func newHistory(t *testing.T, s *store.Store) *history {
 
 // event stores an event starting at start, registers alice for it by
 // push a day before with a 10-minute lead, and returns both.
-func (h *history) event(start time.Time) (store.Event, store.Registration) {
+func (h *historyBuilder) event(start time.Time) (store.Event, store.Registration) {
 	h.t.Helper()
 	h.n++
 	h.now = start.Add(-24 * time.Hour)
@@ -51,7 +51,7 @@ func (h *history) event(start time.Time) (store.Event, store.Registration) {
 }
 
 // adHoc registers alice for an instant, by push with a 10-minute lead.
-func (h *history) adHoc(start time.Time) store.Registration {
+func (h *historyBuilder) adHoc(start time.Time) store.Registration {
 	h.t.Helper()
 	h.now = start.Add(-24 * time.Hour)
 	reg, _, _, err := h.s.Register(context.Background(), adHoc(h.alice.ID, start, []schedule.Channel{schedule.ChannelPush}, 10*time.Minute))
@@ -63,7 +63,7 @@ func (h *history) adHoc(start time.Time) store.Registration {
 
 // send claims, at instant at, every delivery due then, finishes those of
 // the registrations regs in state, and gives the others back.
-func (h *history) send(at time.Time, state store.DeliveryState, regs ...int64) []int64 {
+func (h *historyBuilder) send(at time.Time, state store.DeliveryState, regs ...int64) []int64 {
 	h.t.Helper()
 	ctx := context.Background()
 	h.now = at
@@ -94,8 +94,8 @@ func (h *history) send(at time.Time, state store.DeliveryState, regs ...int64) [
 	return ids
 }
 
-// count returns the rows of table, or of table WHERE where.
-func count(t *testing.T, s *store.Store, table, where string, args ...any) int {
+// countRows returns the rows of table, or of table WHERE where.
+func countRows(t *testing.T, s *store.Store, table, where string, args ...any) int {
 	t.Helper()
 	q := "SELECT COUNT(*) FROM " + table
 	if where != "" {
@@ -110,12 +110,12 @@ func count(t *testing.T, s *store.Store, table, where string, args ...any) int {
 	return n
 }
 
-func tableCounts(t *testing.T, s *store.Store) map[string]int {
+func rowsPerTable(t *testing.T, s *store.Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, table := range []string{"users", "rules", "calendars", "events", "registrations", "registration_unmatched",
 		"deliveries", "delivery_attempts", "delivery_progress", "push_subscriptions"} {
-		out[table] = count(t, s, table, "")
+		out[table] = countRows(t, s, table, "")
 	}
 	return out
 }
@@ -165,7 +165,7 @@ func TestPrune(t *testing.T) {
 			Deliveries: 3, DeliveryAttempts: 2, DeliveryProgress: 1, // the old event's and ad-hoc sent, the cancelled one
 			Events: 2, Registrations: 3, RegistrationUnmatched: 1, RegistrationsDetached: 1,
 		}
-		before := tableCounts(t, s)
+		before := rowsPerTable(t, s)
 		dry, err := s.CountPrunable(ctx, opts)
 		if err != nil {
 			t.Fatalf("CountPrunable: %v", err)
@@ -173,7 +173,7 @@ func TestPrune(t *testing.T) {
 		if dry != want {
 			t.Errorf("CountPrunable = %+v; want %+v", dry, want)
 		}
-		if after := tableCounts(t, s); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := rowsPerTable(t, s); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("CountPrunable changed the tables: %v; before %v", after, before)
 		}
 
@@ -185,7 +185,7 @@ func TestPrune(t *testing.T) {
 			t.Errorf("Prune = %+v; want %+v", got, want)
 		}
 
-		exists := func(table string, id int64) bool { return count(t, s, table, "id = ?", id) == 1 }
+		exists := func(table string, id int64) bool { return countRows(t, s, table, "id = ?", id) == 1 }
 		for _, c := range []struct {
 			what  string
 			table string
@@ -208,16 +208,16 @@ func TestPrune(t *testing.T) {
 				t.Errorf("%s (%s #%d) exists: %v; want %v", c.what, c.table, c.id, got, c.want)
 			}
 		}
-		if n := count(t, s, "deliveries", "registration_id = ? AND state = ?", pendingReg.ID, store.StatePending); n != 1 {
+		if n := countRows(t, s, "deliveries", "registration_id = ? AND state = ?", pendingReg.ID, store.StatePending); n != 1 {
 			t.Errorf("pending deliveries of the old event: %d; want 1", n)
 		}
-		if n := count(t, s, "registrations", "id = ? AND event_id IS NULL", lateReg.ID); n != 1 {
+		if n := countRows(t, s, "registrations", "id = ? AND event_id IS NULL", lateReg.ID); n != 1 {
 			t.Errorf("late registration is not detached from its pruned event")
 		}
-		if n := count(t, s, "deliveries", "registration_id = ?", lateReg.ID); n != 1 {
+		if n := countRows(t, s, "deliveries", "registration_id = ?", lateReg.ID); n != 1 {
 			t.Errorf("late failure's deliveries: %d; want 1 (changed 10 days ago)", n)
 		}
-		after := tableCounts(t, s)
+		after := rowsPerTable(t, s)
 		for _, table := range []string{"users", "rules", "calendars", "push_subscriptions"} {
 			if after[table] != before[table] {
 				t.Errorf("%s: %d rows after Prune; want %d (never pruned)", table, after[table], before[table])
@@ -254,7 +254,7 @@ func TestPruneKeepsForEver(t *testing.T) {
 		h.send(old.Add(-5*time.Minute), store.StateSent, reg.ID)
 		h.adHoc(old.Add(time.Hour))
 		h.now = testNow
-		before := tableCounts(t, s)
+		before := rowsPerTable(t, s)
 
 		// Deliveries kept for ever: the event goes, its registration is
 		// kept detached for the delivery; the ad-hoc one (no delivery sent,
@@ -264,10 +264,10 @@ func TestPruneKeepsForEver(t *testing.T) {
 		if want := (store.PruneCounts{Events: 1, RegistrationsDetached: 1}); err != nil || !done || got != want {
 			t.Errorf("Prune(deliveries for ever) = %+v, %v, %v; want %+v", got, done, err, want)
 		}
-		if n := count(t, s, "registrations", "id = ? AND event_id IS NULL", reg.ID); n != 1 {
+		if n := countRows(t, s, "registrations", "id = ? AND event_id IS NULL", reg.ID); n != 1 {
 			t.Errorf("registration of the pruned event: not kept detached")
 		}
-		after := tableCounts(t, s)
+		after := rowsPerTable(t, s)
 		if after["deliveries"] != before["deliveries"] || after["delivery_attempts"] != before["delivery_attempts"] {
 			t.Errorf("deliveries %d, attempts %d after Prune; want %d, %d (kept for ever)",
 				after["deliveries"], after["delivery_attempts"], before["deliveries"], before["delivery_attempts"])
