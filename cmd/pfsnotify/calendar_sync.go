@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -43,7 +44,11 @@ accepts it. Two calendar-syncs never work on the same calendar at once: the
 second one skips it.
 
 One line is printed per calendar: fetched, new, moved, cancelled events,
-registrations created and cancelled, elapsed time.`,
+registrations created and cancelled, elapsed time.
+
+Then, unless --dry-run, it deletes finished history older than the retention
+periods for at most retention.calendar_sync_budget (10s; a backlog goes over
+the next runs) and logs the rows deleted per table: see pfsnotify db prune.`,
 		Example: `  pfsnotify calendar-sync
   pfsnotify calendar-sync --calendar indico --dry-run
   pfsnotify calendar-sync --calendar telecons --full
@@ -85,6 +90,9 @@ func runCalendarSync(ctx context.Context, a *app, opts calendarSyncOptions) erro
 		if !opts.quiet {
 			a.printf("no calendars to sync: add one with pfsnotify calendar add")
 		}
+		if !opts.dryRun {
+			return pruneAfterSync(ctx, a, s)
+		}
 		return nil
 	}
 	syncer := &calsync.Syncer{
@@ -106,8 +114,40 @@ func runCalendarSync(ctx context.Context, a *app, opts calendarSyncOptions) erro
 			a.printf("%s", rep)
 		}
 	}
+	var pruneErr error
+	if !opts.dryRun {
+		pruneErr = pruneAfterSync(ctx, a, s)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %s failed to sync (see calendar list)", failed, plural(len(calendars), "calendar"))
+	}
+	return pruneErr
+}
+
+// pruneAfterSync deletes old history for at most
+// retention.calendar_sync_budget (see db prune), and logs what it deleted.
+// It runs here, after every calendar, rather than in calsync: it is not
+// about a calendar, and this is the job that runs every few minutes
+// unattended, with time to spare.
+func pruneAfterSync(ctx context.Context, a *app, s *store.Store) error {
+	r := a.cfg.Retention
+	if r.CalendarSyncBudget == 0 || (r.Deliveries == 0 && r.Events == 0) {
+		return nil
+	}
+	start := time.Now()
+	opts := store.PruneOptionsFor(r, start)
+	opts.Budget = r.CalendarSyncBudget
+	c, done, err := s.Prune(ctx, opts)
+	level := slog.LevelDebug
+	if c != (store.PruneCounts{}) {
+		level = slog.LevelInfo
+	}
+	a.log.Log(ctx, level, "pruned old history", "deliveries", c.Deliveries, "delivery_attempts", c.DeliveryAttempts,
+		"delivery_progress", c.DeliveryProgress, "events", c.Events, "registrations", c.Registrations,
+		"registration_unmatched", c.RegistrationUnmatched, "registrations_detached", c.RegistrationsDetached,
+		"done", done, "elapsed", time.Since(start))
+	if err != nil {
+		return fmt.Errorf("calendars synced, but pruning old history failed (pfsnotify db prune says more): %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -128,17 +129,46 @@ func parseConfigValue(text string, like any) (any, error) {
 		}
 		return f, nil
 	case time.Duration:
-		d, err := time.ParseDuration(trimmed)
+		d, err := parseDuration(trimmed)
 		if err == nil {
 			return d, nil
 		}
 		if _, err := strconv.ParseFloat(trimmed, 64); err == nil {
 			return nil, fmt.Errorf("%q has no unit (write e.g. %q or %q)", text, trimmed+"s", trimmed+"m")
 		}
-		return nil, fmt.Errorf(`%q is not a duration (write e.g. "90s", "5m" or "1h30m")`, text)
+		return nil, fmt.Errorf(`%q is not a duration (write e.g. "90s", "5m", "1h30m" or "400d")`, text)
 	default:
 		panic(fmt.Sprintf("config key of type %T: teach parseConfigValue to read it", like))
 	}
+}
+
+// parseDuration reads a duration as time.ParseDuration does, with days
+// too, as lead times have them: a whole number of days first, then
+// optionally the rest ("400d", "1d12h"). A day is 24 hours.
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseUint(days, 10, 16) // up to 65535 days, about 179 years
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number of days", days)
+	}
+	d := time.Duration(n) * config.Day
+	if rest == "" {
+		return d, nil
+	}
+	if rest[0] == '+' || rest[0] == '-' {
+		return 0, fmt.Errorf("%q: a sign after the days", s)
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, err
+	}
+	if r > math.MaxInt64-d {
+		return 0, fmt.Errorf("%q is too long", s)
+	}
+	return d + r, nil
 }
 
 // envMap turns environ into a map. The first of two equal names wins, as

@@ -10,13 +10,15 @@ import (
 func newDBCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Create and upgrade the database schema",
+		Short: "Create and upgrade the database schema, prune old history",
 		Long: `The database schema is versioned: every pfsnotify release knows the
 migrations it needs. Run "pfsnotify db migrate" after installing or upgrading;
 serve-panel, serve-twiml, invoke, calendar-sync and the admin commands refuse
-to run on a schema that is behind.`,
+to run on a schema that is behind. "pfsnotify db prune" deletes finished
+history older than the retention periods (calendar-sync does a little of it
+after each run).`,
 	}
-	cmd.AddCommand(newDBMigrateCmd(a), newDBStatusCmd(a))
+	cmd.AddCommand(newDBMigrateCmd(a), newDBStatusCmd(a), newDBPruneCmd(a))
 	return cmd
 }
 

@@ -106,18 +106,6 @@ func (a *app) load() error {
 	return nil
 }
 
-func newLogger(w io.Writer, c config.Log) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 // openStore opens the configured database, for commands that may run on any
 // schema version (db migrate, db status).
 func (a *app) openStore(ctx context.Context) (*store.Store, error) {

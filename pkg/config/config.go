@@ -33,6 +33,7 @@ type Config struct {
 	Calsync   Calsync   `mapstructure:"calsync"`
 	Panel     Panel     `mapstructure:"panel"`
 	TwiML     TwiML     `mapstructure:"twiml"`
+	Retention Retention `mapstructure:"retention"`
 }
 
 // Database says which database to use.
@@ -259,6 +260,8 @@ func Default() Config {
 		},
 		TwiML: TwiML{Listen: "127.0.0.1:8081", Prefix: "/twiml/", RetryDelay: 2 * time.Minute, MaxCallRetries: 2,
 			ReconcileAfter: 10 * time.Minute},
+
+		Retention: defaultRetention(),
 	}
 }
 

@@ -63,6 +63,7 @@ func (c Config) Validate() error {
 	p.calsync(c.Calsync)
 	p.panel(c.Panel)
 	p.twiml(c.TwiML, c.Twilio)
+	p.retention(c.Retention, c.Calsync)
 	if len(p) == 0 {
 		return nil
 	}

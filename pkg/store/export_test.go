@@ -49,3 +49,14 @@ func (s *Store) QueryStrings(ctx context.Context, query string, args ...any) ([]
 
 // IsUniqueViolation exposes the store's duplicate-key check.
 var IsUniqueViolation = isUniqueViolation
+
+// SetPruneHook makes each batch of Prune call hook, with the table it
+// pruned, in its transaction before it commits.
+func (s *Store) SetPruneHook(hook func(table string)) { s.pruneHook = hook }
+
+// The queries that pick what a prune batch deletes, for EXPLAIN.
+const (
+	PrunableDeliveriesSQL    = prunableDeliveriesSQL
+	PrunableEventsSQL        = prunableEventsSQL
+	PrunableRegistrationsSQL = prunableRegistrationsSQL
+)

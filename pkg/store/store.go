@@ -41,6 +41,8 @@ type Store struct {
 	dialect Dialect
 	where   string // "mysql at host:3306/name", "sqlite at path": no password
 	now     func() time.Time
+
+	pruneHook func(table string) // tests: called in each prune batch before it commits
 }
 
 // Open connects to the database that cfg names and checks that it answers.
