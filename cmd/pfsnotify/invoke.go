@@ -158,7 +158,6 @@ func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]disp
 	return opts
 }
 
-
 // journalScope names the database in journal file names: runs over other
 // databases may share the state directory.
 func journalScope(database string) string {
