@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,6 +104,21 @@ func TestKilledRunLosesNothing(t *testing.T) {
 		}
 		if got := f.states(regs); got[store.StateSent] != 60 {
 			t.Errorf("got states %v; want 60 sent", got)
+		}
+		takenOver := 0
+		for _, r := range regs {
+			for _, d := range f.deliveries(r.ID) {
+				log, err := s.AttemptsOfDelivery(context.Background(), d.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(log) > 0 && strings.Contains(log[len(log)-1].Detail, "taking over the expired claim") {
+					takenOver++
+				}
+			}
+		}
+		if takenOver != 25 {
+			t.Errorf("got %d delivery logs saying the claim was taken over; want the 25", takenOver)
 		}
 	})
 }

@@ -42,7 +42,15 @@ func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	defer cancel()
 	receipt, err := ch.Send(sendCtx, m)
 	if err == nil {
-		return sent(r, receipt)
+		r = sent(r, receipt)
+		if c.TakenOver && r.Detail == "" {
+			// The run before held it until its lease ran out: killed, or cut
+			// off from the database. Its journal was recorded before this run
+			// claimed, so only a send it had under way can have reached the
+			// person too.
+			r.Detail = "sent after taking over the expired claim of an earlier run (that run may have had it under way)"
+		}
+		return r
 	}
 	now = d.opts.Now()
 	switch outcome, after := message.Classify(err); outcome {
