@@ -65,9 +65,9 @@ mysql_dsn() {
 if [ -z "${PFSNOTIFY_TEST_MYSQL_DSN:-}" ]; then
 	ensure_mariadb
 	dsn=$(mysql_dsn)
-	# A fresh base database, and none of the per-test databases a killed run left behind.
-	mariadb -uroot -N -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'pfst\\_%'" |
-		while read -r db; do mariadb -uroot -e "DROP DATABASE \`$db\`"; done
+	# A fresh base database. Each test creates and drops its own databases
+	# (pfst_<test>_<random>); none is ever dropped here by a pattern, since
+	# the server may be shared.
 	mariadb -uroot -e 'DROP DATABASE IF EXISTS pfsnotify_test; CREATE DATABASE pfsnotify_test CHARACTER SET utf8mb4'
 	export PFSNOTIFY_TEST_MYSQL_DSN="$dsn"
 fi
