@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,7 +19,6 @@ import (
 	"github.com/pfsnotify/pfsnotify/bench/benchdb"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
-	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -183,44 +181,18 @@ func (b *bench) startPushFake(ctx context.Context, users int) (pushFake, error) 
 }
 
 // seedDue adds a user per subscription, each registered for one event with
-// leadsPerEvent push reminders, all due now.
+// leadsPerEvent push reminders, all due now (benchdb.SeedDuePushes).
 func seedDue(ctx context.Context, db config.Database, subs []subscription, n int) error {
-	s, err := store.Open(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	start := time.Now().Add(3 * time.Hour)
-	leads := make([]time.Duration, leadsPerEvent)
-	for i := range leads {
-		leads[i] = time.Duration(i+1) * time.Minute
-	}
+	browsers := make([]store.PushSubscription, len(subs))
 	for i, sub := range subs {
-		u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("member%05d", i), TimeZone: "Europe/Zurich", Language: "en-GB"})
-		if err != nil {
-			return err
-		}
-		if _, err := s.SavePushSubscription(ctx, store.PushSubscription{UserID: u.ID, Endpoint: sub.Endpoint,
-			P256dh: sub.P256dh, Auth: sub.Auth, UserAgent: "bench"}); err != nil {
-			return err
-		}
-		if _, _, _, err := s.Register(ctx, store.NewRegistration{UserID: u.ID, Title: "Collaboration meeting",
-			StartAt: start, TimeZone: "Europe/Zurich", Channels: []schedule.Channel{schedule.ChannelPush}, Leads: leads,
-			CreatedBy: "bench"}); err != nil {
-			return err
-		}
+		browsers[i] = store.PushSubscription{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth}
 	}
-	raw, err := sql.Open(driverName(db), driverDSN(db))
+	due, err := benchdb.SeedDuePushes(ctx, db, browsers, leadsPerEvent)
 	if err != nil {
 		return err
 	}
-	defer raw.Close()
-	res, err := raw.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?`, time.Now().UTC().Add(-time.Minute).Truncate(time.Microsecond))
-	if err != nil {
-		return err
-	}
-	if got, _ := res.RowsAffected(); int(got) != n {
-		return fmt.Errorf("%d deliveries due; want %d", got, n)
+	if due != n {
+		return fmt.Errorf("%d deliveries due; want %d", due, n)
 	}
 	return nil
 }
