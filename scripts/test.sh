@@ -3,8 +3,7 @@
 #
 # It makes sure MariaDB answers on 127.0.0.1:3306 (installing it with apt-get
 # and starting it when missing or stopped) and that Chromium is there for the
-# panel's browser tests (installing it when missing), creates a fresh database for the
-# MySQL half of the store conformance suite, then runs gofmt, go vet and
+# panel's browser tests (installing it when missing), then runs gofmt, go vet and
 # go test ./... with PFSNOTIFY_TEST_MYSQL_DSN set, so the MySQL tests run
 # instead of skipping.
 #
@@ -50,7 +49,7 @@ ensure_chromium() {
 # else a test user made through the local socket as root.
 mysql_dsn() {
 	if mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot -e 'SELECT 1' >/dev/null 2>&1; then
-		echo 'root@tcp(127.0.0.1:3306)/pfsnotify_test'
+		echo 'root@tcp(127.0.0.1:3306)/'
 		return
 	fi
 	mariadb -uroot <<-'SQL'
@@ -59,16 +58,16 @@ mysql_dsn() {
 		GRANT ALL PRIVILEGES ON *.* TO 'pfsnotify_test'@'localhost';
 		GRANT ALL PRIVILEGES ON *.* TO 'pfsnotify_test'@'127.0.0.1';
 	SQL
-	echo 'pfsnotify_test:pfsnotify_test@tcp(127.0.0.1:3306)/pfsnotify_test'
+	echo 'pfsnotify_test:pfsnotify_test@tcp(127.0.0.1:3306)/'
 }
 
 if [ -z "${PFSNOTIFY_TEST_MYSQL_DSN:-}" ]; then
 	ensure_mariadb
+	# The DSN names no database: each test creates and drops its own
+	# (pfst_<test>_<random>). This script creates and drops none, by name or
+	# by pattern, so that two runs on one server (two checkouts, CI and a
+	# developer) never touch each other's databases.
 	dsn=$(mysql_dsn)
-	# A fresh base database. Each test creates and drops its own databases
-	# (pfst_<test>_<random>); none is ever dropped here by a pattern, since
-	# the server may be shared.
-	mariadb -uroot -e 'DROP DATABASE IF EXISTS pfsnotify_test; CREATE DATABASE pfsnotify_test CHARACTER SET utf8mb4'
 	export PFSNOTIFY_TEST_MYSQL_DSN="$dsn"
 fi
 export CI="${CI:-}"
