@@ -8,15 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 // Store is what the dispatcher needs of the database.
 type Store interface {
-	ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]store.Claim, error)
+	Claim(ctx context.Context, req store.ClaimRequest) (store.ClaimBatch, error)
 	DueNow(ctx context.Context, limit int) ([]store.Claim, error)
 	Finish(ctx context.Context, owner string, results []store.Result) (lost []int64, err error)
 	Release(ctx context.Context, owner string, ids []int64) error
@@ -37,8 +35,8 @@ type Options struct {
 	MaxAttempts    int
 	BackoffBase    time.Duration
 	BackoffMax     time.Duration
-	CallsPerSecond float64
-	SMSPerSecond   float64
+	CallsPerSecond float64 // Twilio's calls per second, for every process on the database together
+	SMSPerSecond   float64 // Twilio's texts per second, likewise
 	CallLookahead  time.Duration
 
 	PublicURL string // builds acknowledge and panel links; "" leaves them out
@@ -66,7 +64,7 @@ type Options struct {
 // one process or many, over one database.
 type Dispatcher struct {
 	opts    Options
-	limits  map[schedule.Channel]*rate.Limiter
+	pace    store.Pace
 	backoff backoff
 }
 
@@ -93,14 +91,8 @@ func New(opts Options) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{
 		opts:    opts,
-		limits:  make(map[schedule.Channel]*rate.Limiter),
+		pace:    newPace(opts),
 		backoff: backoff{base: opts.BackoffBase, max: opts.BackoffMax, jitter: opts.Jitter},
-	}
-	if opts.CallsPerSecond > 0 {
-		d.limits[schedule.ChannelCall] = rate.NewLimiter(rate.Limit(opts.CallsPerSecond), 1)
-	}
-	if opts.SMSPerSecond > 0 {
-		d.limits[schedule.ChannelSMS] = rate.NewLimiter(rate.Limit(opts.SMSPerSecond), 1)
 	}
 	return d, nil
 }
@@ -167,7 +159,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 		})
 	}
 
-	err = d.claimLoop(ctx, work, &inflight, rec)
+	var paced sync.WaitGroup // claims waiting for their slot
+	err = d.claimLoop(ctx, work, &inflight, &paced, rec)
+	paced.Wait()
 	close(work)
 	workers.Wait()
 	err = errors.Join(err, d.cleanUp(unstarted, rec))
@@ -202,18 +196,27 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, results []store.R
 // claimLoop claims batches and hands them to the workers until a claim
 // comes back empty: then, if anything was sent, it waits for every result
 // to be recorded and claims once more (a fallback may have made something
-// due), and stops when that claim is empty too.
-func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight *sync.WaitGroup, rec *recorder) error {
+// due), and stops when that claim is empty too. Claims of paced channels
+// wait for their slots on their own (paced), not in a worker; while due
+// calls or texts wait for slots that other claims hold, it claims again
+// when the next slot comes within reach.
+func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight, paced *sync.WaitGroup, rec *recorder) error {
 	emptyOnce, claimedAny := false, false
+	req := store.ClaimRequest{Owner: d.opts.Owner, Lease: d.opts.Lease, Limit: d.opts.BatchSize, Pace: d.pace}
 	for ctx.Err() == nil {
 		claimCtx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
-		claims, err := d.opts.Store.ClaimDue(claimCtx, d.opts.Owner, d.opts.Lease, d.opts.BatchSize)
+		batch, err := d.opts.Store.Claim(claimCtx, req)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("claim: %w", err)
+		}
+		claims := batch.Claims
+		if len(claims) == 0 && !batch.PacedUntil.IsZero() {
+			d.sleepUntil(ctx, batch.PacedUntil)
+			continue
 		}
 		if len(claims) == 0 {
 			if emptyOnce || !claimedAny {
@@ -230,6 +233,10 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 		d.prefetch(ctx, claims)
 		for i, c := range claims {
 			inflight.Add(1)
+			if wait := c.NotBefore.Sub(d.opts.Now()); wait > 0 {
+				paced.Go(func() { d.handOver(ctx, work, c, wait) })
+				continue
+			}
 			select {
 			case work <- c:
 			case <-ctx.Done():
@@ -240,6 +247,31 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 		}
 	}
 	return nil
+}
+
+// handOver gives a paced claim to the workers once its slot has come; a
+// run told to stop meanwhile hands it over at once, and the worker gives
+// it back untried.
+func (d *Dispatcher) handOver(ctx context.Context, work chan<- store.Claim, c store.Claim, wait time.Duration) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	work <- c
+}
+
+// sleepUntil waits until at by the run's clock, or until ctx ends; never
+// longer than a second at a time, so a clock set by a test is followed.
+func (d *Dispatcher) sleepUntil(ctx context.Context, at time.Time) {
+	wait := min(max(at.Sub(d.opts.Now()), time.Millisecond), time.Second)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // prefetcher is a channel that reads what it needs of a batch's people in

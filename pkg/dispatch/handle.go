@@ -31,11 +31,6 @@ func (d *Dispatcher) handle(ctx context.Context, c store.Claim) store.Result {
 	if !ok {
 		return d.noTarget(r, c, fmt.Errorf("%w: the %s channel is not configured", message.ErrNoTarget, c.Channel))
 	}
-	if limit := d.limits[c.Channel]; limit != nil {
-		if err := limit.Wait(ctx); err != nil {
-			return d.retry(r, c, fmt.Errorf("stopped while waiting for the %s rate limit: %w", c.Channel, err), 0, now)
-		}
-	}
 	// A send under way finishes even when the run is told to stop: the
 	// provider may act on it, so its outcome must be recorded.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.SendTimeout)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -21,7 +22,7 @@ func (d *Dispatcher) planCalls(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("plan calls: %w", err)
 	}
-	moves, late := planBurst(calls, d.opts.CallsPerSecond, now)
+	moves, late := planBurst(calls, paceGap(d.opts.CallsPerSecond), now)
 	if err := d.opts.Store.Advance(ctx, moves); err != nil {
 		return fmt.Errorf("plan calls: %w", err)
 	}
@@ -39,13 +40,12 @@ type lateCall struct {
 	start time.Time
 }
 
-// planBurst plans calls (sorted by due time) at cps calls per second: going
-// back from the last, each call gets the latest start that is no later than
-// its due time and leaves 1/cps before the next call. It returns the calls
-// to move earlier, and those that even so would start after their event,
-// given that nothing can start before now.
-func planBurst(calls []store.PendingCall, cps float64, now time.Time) (map[int64]time.Time, []lateCall) {
-	gap := time.Duration(float64(time.Second) / cps)
+// planBurst plans calls (sorted by due time) gap apart: going back from
+// the last, each call gets the latest start that is no later than its due
+// time and leaves gap before the next call. It returns the calls to move
+// earlier, and those that even so would start after their event, given
+// that nothing can start before now.
+func planBurst(calls []store.PendingCall, gap time.Duration, now time.Time) (map[int64]time.Time, []lateCall) {
 	slots := make([]time.Time, len(calls))
 	for i := len(calls) - 1; i >= 0; i-- {
 		slots[i] = calls[i].NextAttemptAt
@@ -68,6 +68,37 @@ func planBurst(calls []store.PendingCall, cps float64, now time.Time) (map[int64
 		}
 	}
 	return moves, late
+}
+
+// paceMargin widens the gap between two sends of a paced channel beyond
+// 1/rate: a send leaves a few milliseconds after its slot (timers, the
+// scheduler, the network), and without a margin two calls a little late and
+// on time could reach Twilio closer than 1/rate.
+const paceMargin = 1.05
+
+// paceAheadMax is the furthest ahead a claim takes slots of a paced channel:
+// a process that claimed calls and was killed holds back only these seconds
+// of calls until its lease runs out.
+const paceAheadMax = 10 * time.Second
+
+// paceGap is the time between two sends at rate per second, with the margin.
+func paceGap(rate float64) time.Duration {
+	return time.Duration(float64(time.Second) / rate * paceMargin)
+}
+
+// newPace is how the run's claims space Twilio's calls and texts: at the
+// account's rates, for every process on the database together, taking
+// slots no further ahead than a claim can wait for well within its lease.
+func newPace(opts Options) store.Pace {
+	p := store.Pace{Gap: make(map[schedule.Channel]time.Duration)}
+	if opts.CallsPerSecond > 0 {
+		p.Gap[schedule.ChannelCall] = paceGap(opts.CallsPerSecond)
+	}
+	if opts.SMSPerSecond > 0 {
+		p.Gap[schedule.ChannelSMS] = paceGap(opts.SMSPerSecond)
+	}
+	p.Ahead = min(paceAheadMax, (opts.Lease-opts.SendTimeout)/2)
+	return p
 }
 
 func latest(ts ...time.Time) time.Time {

@@ -34,7 +34,7 @@ func TestPlanBurst(t *testing.T) {
 		{"a burst too big for the time left", calls(0, 0, 0), 0.01, at(-1), map[int64]time.Time{1: at(-200), 2: at(-100)}, 1},
 	}
 	for _, tt := range tests {
-		moves, late := planBurst(tt.calls, tt.cps, tt.now)
+		moves, late := planBurst(tt.calls, time.Duration(float64(time.Second)/tt.cps), tt.now)
 		if len(moves) != len(tt.wantMoves) {
 			t.Errorf("%s: got moves %v; want %v", tt.name, moves, tt.wantMoves)
 		}
@@ -50,7 +50,8 @@ func TestPlanBurst(t *testing.T) {
 }
 
 // 10 people, one telecon, a 2-minute lead, 1 call per second: the burst
-// starts 9 seconds early so that the last call starts when it is due.
+// starts 9 gaps (1.05 s each, with the margin) early so that the last call
+// starts when it is due.
 func TestCallBurstStartsEarly(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
@@ -69,7 +70,7 @@ func TestCallBurstStartsEarly(t *testing.T) {
 		}
 		due := start.Add(-2 * time.Minute)
 		for i, c := range calls {
-			if want := due.Add(time.Duration(i-9) * time.Second); !c.NextAttemptAt.Equal(want) {
+			if want := due.Add(time.Duration(i-9) * paceGap(1)); !c.NextAttemptAt.Equal(want) {
 				t.Errorf("call %d starts at %v; want %v", i, c.NextAttemptAt, want)
 			}
 		}

@@ -17,6 +17,9 @@ type Claim struct {
 	// TakenOver says the delivery was claimed before by a run whose lease
 	// expired: that run may have sent it.
 	TakenOver bool
+	// NotBefore, when not zero, is the slot the send of a paced channel
+	// (calls, texts) got: it must not start earlier.
+	NotBefore time.Time
 	// DuplicateOf is an earlier delivery, not cancelled or failed, of the
 	// same reminder (kind, channel, lead, occurrence) to the same person
 	// about the same event through another registration — two of their
@@ -36,77 +39,160 @@ func (s *Store) claimLock() string {
 	return ""
 }
 
-const claimDueSQL = `SELECT id FROM deliveries WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+const claimDueSQL = `SELECT id, channel FROM deliveries WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 
-const claimExpiredSQL = `SELECT id FROM deliveries WHERE state = ? AND lease_until < ? ORDER BY lease_until, id LIMIT ?`
+const claimExpiredSQL = `SELECT id, channel FROM deliveries WHERE state = ? AND lease_until < ? ORDER BY lease_until, id LIMIT ?`
 
-// ClaimDue claims up to limit deliveries that are due (pending, next
-// attempt reached) or whose previous claim expired, for owner, until now +
-// lease. Each claim counts as an attempt. Any number of processes may claim
-// at once: each delivery goes to one of them.
+// ClaimRequest says what a claim takes: up to Limit deliveries that are due
+// (pending, next attempt reached) or whose previous claim expired, for
+// Owner, until now + Lease; the sends of the channels in Pace spaced across
+// every process on the database.
+type ClaimRequest struct {
+	Owner string
+	Lease time.Duration
+	Limit int
+	Pace  Pace
+}
+
+// ClaimBatch is what a claim took.
+type ClaimBatch struct {
+	Claims []Claim
+	// PacedUntil, when not zero, says that due deliveries of a paced
+	// channel were left because its slots within Pace.Ahead are taken: a
+	// claim from then on can take one.
+	PacedUntil time.Time
+}
+
+// ClaimDue claims up to limit due or expired deliveries for owner, with no
+// pacing: Claim with a ClaimRequest of these values.
 func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]Claim, error) {
+	b, err := s.Claim(ctx, ClaimRequest{Owner: owner, Lease: lease, Limit: limit})
+	return b.Claims, err
+}
+
+// Claim claims what req asks for. Each claim counts as an attempt. Any
+// number of processes may claim at once: each delivery goes to one of them,
+// and the sends of a paced channel get slots at least its gap apart,
+// whichever process takes them (see pacer).
+func (s *Store) Claim(ctx context.Context, req ClaimRequest) (ClaimBatch, error) {
 	now := s.clock()
-	var ids []int64
+	var picked []pickedRow
+	var pacedUntil time.Time
 	takenOver := make(map[int64]bool)
+	notBefore := make(map[int64]time.Time)
 	err := s.inTxRetry(ctx, func(tx *sql.Tx) error {
-		ids = ids[:0] // a retried transaction starts afresh
+		picked, pacedUntil = picked[:0], time.Time{} // a retried transaction starts afresh
 		clear(takenOver)
-		due, err := selectIDs(ctx, tx, claimDueSQL+s.claimLock(), StatePending, now, limit)
+		clear(notBefore)
+		due, err := selectPicked(ctx, tx, claimDueSQL+s.claimLock(), StatePending, now, req.Limit)
 		if err != nil {
 			return fmt.Errorf("claim due deliveries: %w", err)
 		}
-		ids = append(ids, due...)
-		if len(ids) < limit {
-			expired, err := selectIDs(ctx, tx, claimExpiredSQL+s.claimLock(), StateSending, now, limit-len(ids))
+		picked = append(picked, due...)
+		if len(picked) < req.Limit {
+			expired, err := selectPicked(ctx, tx, claimExpiredSQL+s.claimLock(), StateSending, now, req.Limit-len(picked))
 			if err != nil {
 				return fmt.Errorf("claim expired deliveries: %w", err)
 			}
-			for _, id := range expired {
-				takenOver[id] = true
+			for _, p := range expired {
+				takenOver[p.id] = true
 			}
-			ids = append(ids, expired...)
+			picked = append(picked, expired...)
 		}
-		if len(ids) == 0 {
+		if req.Pace.applies(picked) {
+			p := pacer{s: s, tx: tx, pace: req.Pace, now: now}
+			if picked, pacedUntil, err = p.slot(ctx, picked, notBefore); err != nil {
+				return err
+			}
+			if !pacedUntil.IsZero() && len(picked) < req.Limit {
+				// Paced sends wait at the head of the queue: take what is due
+				// on the other channels behind them.
+				more, err := p.unpaced(ctx, req.Limit-len(picked), picked)
+				if err != nil {
+					return err
+				}
+				picked = append(picked, more...)
+			}
+		}
+		if len(picked) == 0 {
 			return nil
 		}
-		args := []any{StateSending, owner, dbTime(now.Add(lease)), now}
-		for _, id := range ids {
-			args = append(args, id)
+		args := []any{StateSending, req.Owner, dbTime(now.Add(req.Lease)), now}
+		for _, p := range picked {
+			args = append(args, p.id)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1,
-updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+updated_at = ? WHERE id IN (`+placeholders(len(picked))+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
 		return nil
 	})
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	if err != nil || len(picked) == 0 {
+		return ClaimBatch{PacedUntil: pacedUntil}, err
 	}
-	return s.loadClaims(ctx, ids, takenOver)
+	ids := make([]int64, len(picked))
+	for i, p := range picked {
+		ids[i] = p.id
+	}
+	claims, err := s.loadClaims(ctx, ids, takenOver)
+	if err != nil {
+		return ClaimBatch{}, err
+	}
+	for i := range claims {
+		claims[i].NotBefore = notBefore[claims[i].ID]
+	}
+	return ClaimBatch{Claims: claims, PacedUntil: pacedUntil}, nil
 }
 
 // DueNow lists, without claiming anything, up to limit deliveries that a
 // claim would take now: for dry runs.
 func (s *Store) DueNow(ctx context.Context, limit int) ([]Claim, error) {
 	now := s.clock()
-	due, err := selectIDs(ctx, s.db, claimDueSQL, StatePending, now, limit)
+	due, err := selectPicked(ctx, s.db, claimDueSQL, StatePending, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
-	expired, err := selectIDs(ctx, s.db, claimExpiredSQL, StateSending, now, limit)
+	expired, err := selectPicked(ctx, s.db, claimExpiredSQL, StateSending, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
 	takenOver := make(map[int64]bool)
-	for _, id := range expired {
-		takenOver[id] = true
+	var ids []int64
+	for _, p := range due {
+		ids = append(ids, p.id)
 	}
-	ids := append(due, expired...)
+	for _, p := range expired {
+		takenOver[p.id] = true
+		ids = append(ids, p.id)
+	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	return s.loadClaims(ctx, ids, takenOver)
+}
+
+// pickedRow is a delivery a claim picked, with its channel for pacing.
+type pickedRow struct {
+	id      int64
+	channel string
+}
+
+func selectPicked(ctx context.Context, q queryer, query string, args ...any) ([]pickedRow, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pickedRow
+	for rows.Next() {
+		var p pickedRow
+		if err := rows.Scan(&p.id, &p.channel); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // queryer is a database or a transaction.

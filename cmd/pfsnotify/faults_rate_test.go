@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
+)
+
+// Four pfsnotify invoke processes started together (overlapping cron runs)
+// over one database place the calls of one meeting at the account's rate
+// between them, not each at its own: no two calls reach Twilio within a
+// second of each other at 1 call per second, and every call starts before
+// the meeting. The slots are taken in the database, in the claim.
+func TestCallRateHoldsAcrossInvokers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes at 1 call per second, about 35 s")
+	}
+	faultBackends(t, func(t *testing.T, f *faultFixture) {
+		const n, invokers = 30, 4
+		twilio := twiliotest.New(t, twiliotest.Config{})
+		f.env = append(f.env, "PFSNOTIFY_PUBLIC_URL=https://notify.example.org",
+			"PFSNOTIFY_TWILIO_ACCOUNT_SID="+twiliotest.AccountSID, "PFSNOTIFY_TWILIO_AUTH_TOKEN="+twiliotest.AuthToken,
+			"PFSNOTIFY_TWILIO_FROM_NUMBER="+twiliotest.FromNumber, "PFSNOTIFY_TWILIO_API_URL="+twilio.URL,
+			"PFSNOTIFY_TWILIO_CALLS_PER_SECOND=1")
+		meeting := time.Now().Add(n*time.Second + time.Minute)
+		f.seedCalls(n, meeting)
+
+		var runs []*child
+		for range invokers {
+			runs = append(runs, f.start("invoke", "-q"))
+		}
+		for _, c := range runs {
+			if code := c.wait(t, 2*time.Minute); code != 0 {
+				t.Fatalf("invoke: exit %d: %s", code, c.stderr.String())
+			}
+		}
+
+		calls := twilio.Calls()
+		if len(calls) != n {
+			t.Fatalf("got %d calls at Twilio; want %d", len(calls), n)
+		}
+		created := make([]time.Time, len(calls))
+		for i, c := range calls {
+			created[i] = c.Created
+		}
+		slices.SortFunc(created, time.Time.Compare)
+		for i := 1; i < len(created); i++ {
+			if gap := created[i].Sub(created[i-1]); gap < time.Second {
+				t.Errorf("calls %d and %d reached Twilio %s apart; want at least 1s (1 call per second)", i-1, i, gap)
+			}
+		}
+		if last := created[len(created)-1]; !last.Before(meeting) {
+			t.Errorf("the last call started at %s, after the meeting at %s", last.Format(time.TimeOnly), meeting.Format(time.TimeOnly))
+		}
+		t.Logf("%d calls by %d invokers in %s", n, invokers, created[len(created)-1].Sub(created[0]).Round(time.Millisecond))
+	})
+}
+
+// seedCalls registers n people with a phone for a meeting at start, with a
+// call reminder each, all due now.
+func (f *faultFixture) seedCalls(n int, start time.Time) {
+	f.t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, f.admin)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range n {
+		u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("caller%04d", i), Phone: fmt.Sprintf("+4122767%04d", i),
+			TimeZone: "Europe/Zurich", Language: "en"})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if _, _, _, err := s.Register(ctx, store.NewRegistration{UserID: u.ID, Title: "Run coordination",
+			StartAt: start, TimeZone: "Europe/Zurich", Channels: []schedule.Channel{schedule.ChannelCall},
+			Leads: []time.Duration{time.Minute}, CreatedBy: "test"}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if _, err := f.exec(`UPDATE deliveries SET next_attempt_at = ?`, time.Now().UTC().Add(-time.Minute).Truncate(time.Microsecond)); err != nil {
+		f.t.Fatal(err)
+	}
+}
