@@ -41,6 +41,35 @@ func SeedDuePushes(ctx context.Context, db config.Database, subs []store.PushSub
 			return 0, err
 		}
 	}
+	return makeAllDue(ctx, db)
+}
+
+// SeedDueCalls registers n people with a phone for a meeting at start, with
+// a call reminder each a minute before, makes them all due now, and returns
+// how many are due.
+func SeedDueCalls(ctx context.Context, db config.Database, n int, start time.Time) (int, error) {
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	for i := range n {
+		u, err := s.CreateUser(ctx, store.User{Login: fmt.Sprintf("caller%05d", i), Phone: fmt.Sprintf("+412276%05d", i),
+			TimeZone: "Europe/Zurich", Language: "en-GB"})
+		if err != nil {
+			return 0, err
+		}
+		if _, _, _, err := s.Register(ctx, store.NewRegistration{UserID: u.ID, Title: "Run coordination",
+			StartAt: start, TimeZone: "Europe/Zurich", Channels: []schedule.Channel{schedule.ChannelCall},
+			Leads: []time.Duration{time.Minute}, CreatedBy: "bench"}); err != nil {
+			return 0, err
+		}
+	}
+	return makeAllDue(ctx, db)
+}
+
+// makeAllDue makes every delivery due a minute ago and returns how many.
+func makeAllDue(ctx context.Context, db config.Database) (int, error) {
 	raw, err := sql.Open(db.Driver, db.DSN)
 	if err != nil {
 		return 0, err

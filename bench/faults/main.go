@@ -9,11 +9,16 @@
 //     a third into the run; seconds to exit and pushes repeated by the
 //     next runs (target: none);
 //   - a stalled database (TCP open, no answer): seconds to exit (target:
-//     under 30 s) and repeats (target: none).
+//     under 30 s) and repeats (target: none);
+//   - overlapping invokers: -invokers processes started at once over -calls
+//     due call reminders of one meeting at 1 call per second (target: no
+//     one-second window with two calls at Twilio's fake; all before the
+//     meeting).
 //
 // Usage (from the repository root, MariaDB on 127.0.0.1:3306):
 //
 //	go build -o /tmp/pfsnotify ./cmd/pfsnotify && go run ./bench/faults -pfsnotify /tmp/pfsnotify
+//	go run ./bench/faults -pfsnotify /tmp/pfsnotify -only rate -calls 300 -invokers 4
 package main
 
 import (
@@ -48,6 +53,9 @@ type bench struct {
 	binary   string
 	mysqlDSN string
 	n, kills int
+	calls    int
+	invokers int
+	only     string
 	dir      string
 	push     *pushtest.Server
 	env      []string
@@ -59,6 +67,9 @@ func main() {
 	flag.StringVar(&b.mysqlDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MySQL server where the user may create databases")
 	flag.IntVar(&b.n, "n", 10_000, "due pushes")
 	flag.IntVar(&b.kills, "kills", 5, "SIGKILLs in the kill run")
+	flag.IntVar(&b.calls, "calls", 300, "due calls in the rate run")
+	flag.IntVar(&b.invokers, "invokers", 4, "invoke processes started at once in the rate run")
+	flag.StringVar(&b.only, "only", "", "run one scenario only: kill, proxy or rate")
 	flag.Parse()
 	if err := b.main(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "faults-bench:", err)
@@ -91,16 +102,29 @@ func (b *bench) main(ctx context.Context) error {
 		"PFSNOTIFY_INVOKE_LEASE=10s", "PFSNOTIFY_INVOKE_HTTP_TIMEOUT=5s", "PFSNOTIFY_INVOKE_DB_TIMEOUT=5s"}
 
 	fmt.Printf("| fault | figure | target |\n|---|---|---|\n")
-	perKill, err := b.killRun(ctx)
-	if err != nil {
-		return err
+	if b.only == "" || b.only == "kill" {
+		perKill, err := b.killRun(ctx)
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, r := range perKill {
+			total += r
+		}
+		fmt.Printf("| %d × SIGKILL, %d pushes | repeats per kill %v (%.1f on average; %d in all) | ≤ %d (invoke.concurrency) |\n",
+			b.kills, b.n, perKill, float64(total)/float64(b.kills), total, concurrency)
 	}
-	total := 0
-	for _, r := range perKill {
-		total += r
+	if b.only == "" || b.only == "rate" {
+		created, meeting, err := b.rateRun(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d invokers started at once, %d calls at 1 call/s | %s | ≤ 1 call in any 1 s; all before the meeting |\n",
+			b.invokers, b.calls, rateFigures(created, meeting))
 	}
-	fmt.Printf("| %d × SIGKILL, %d pushes | repeats per kill %v (%.1f on average; %d in all) | ≤ %d (invoke.concurrency) |\n",
-		b.kills, b.n, perKill, float64(total)/float64(b.kills), total, concurrency)
+	if b.only != "" && b.only != "proxy" {
+		return nil
+	}
 	for _, fault := range []struct {
 		name        string
 		break_, fix func(*tcpproxy.Proxy)

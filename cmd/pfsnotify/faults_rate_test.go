@@ -27,7 +27,8 @@ func TestCallRateHoldsAcrossInvokers(t *testing.T) {
 		f.env = append(f.env, "PFSNOTIFY_PUBLIC_URL=https://notify.example.org",
 			"PFSNOTIFY_TWILIO_ACCOUNT_SID="+twiliotest.AccountSID, "PFSNOTIFY_TWILIO_AUTH_TOKEN="+twiliotest.AuthToken,
 			"PFSNOTIFY_TWILIO_FROM_NUMBER="+twiliotest.FromNumber, "PFSNOTIFY_TWILIO_API_URL="+twilio.URL,
-			"PFSNOTIFY_TWILIO_CALLS_PER_SECOND=1")
+			// The default lease and HTTP timeout: claims take slots up to 10 s ahead.
+			"PFSNOTIFY_TWILIO_CALLS_PER_SECOND=1", "PFSNOTIFY_INVOKE_LEASE=2m", "PFSNOTIFY_INVOKE_HTTP_TIMEOUT=15s")
 		meeting := time.Now().Add(n*time.Second + time.Minute)
 		f.seedCalls(n, meeting)
 

@@ -71,10 +71,11 @@ func planBurst(calls []store.PendingCall, gap time.Duration, now time.Time) (map
 }
 
 // paceMargin widens the gap between two sends of a paced channel beyond
-// 1/rate: a send leaves a few milliseconds after its slot (timers, the
-// scheduler, the network), and without a margin two calls a little late and
-// on time could reach Twilio closer than 1/rate.
-const paceMargin = 1.05
+// 1/rate: a send leaves some milliseconds after its slot (timers, the
+// scheduler on a busy machine, the network), and without a margin a call a
+// little late and the next one on time could reach Twilio closer than
+// 1/rate. 10% is 100 ms at 1 call per second.
+const paceMargin = 1.10
 
 // paceAheadMax is the furthest ahead a claim takes slots of a paced channel:
 // a process that claimed calls and was killed holds back only these seconds

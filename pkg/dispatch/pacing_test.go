@@ -50,7 +50,7 @@ func TestPlanBurst(t *testing.T) {
 }
 
 // 10 people, one telecon, a 2-minute lead, 1 call per second: the burst
-// starts 9 gaps (1.05 s each, with the margin) early so that the last call
+// starts 9 gaps (1.1 s each, with the margin) early so that the last call
 // starts when it is due.
 func TestCallBurstStartsEarly(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {

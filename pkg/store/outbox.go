@@ -100,7 +100,7 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (ClaimBatch, error)
 			picked = append(picked, expired...)
 		}
 		if req.Pace.applies(picked) {
-			p := pacer{s: s, tx: tx, pace: req.Pace, now: now}
+			p := pacer{s: s, tx: tx, pace: req.Pace}
 			if picked, pacedUntil, err = p.slot(ctx, picked, notBefore); err != nil {
 				return err
 			}

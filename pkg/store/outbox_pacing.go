@@ -102,7 +102,7 @@ type pacer struct {
 	s    *Store
 	tx   *sql.Tx
 	pace Pace
-	now  time.Time
+	now  time.Time // read when the pacing rows are locked
 }
 
 // slot keeps the picked rows that are not paced and those of paced
@@ -115,6 +115,9 @@ func (p *pacer) slot(ctx context.Context, picked []pickedRow, notBefore map[int6
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	// The time is read once the row is ours: a claim that waited for the
+	// lock while others took slots must not place its sends in the past.
+	p.now = p.s.clock()
 	moved := make(map[string]bool)
 	horizon := p.now.Add(p.pace.Ahead)
 	var kept []pickedRow

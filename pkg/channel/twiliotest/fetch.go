@@ -36,6 +36,9 @@ type callRecord struct {
 // the test if the fake never accepted call sid.
 func (s *Server) SetCall(sid string, st CallState) {
 	if !s.setCall(sid, st) {
+		if s.tb == nil {
+			panic("twiliotest: SetCall(" + sid + "): the fake accepted no such call")
+		}
 		s.tb.Errorf("twiliotest: SetCall(%s): the fake accepted no such call", sid)
 	}
 }

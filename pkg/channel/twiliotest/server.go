@@ -92,6 +92,16 @@ type Server struct {
 // New starts a fake Twilio for tb; it is closed when the test ends.
 func New(tb testing.TB, cfg Config) *Server {
 	tb.Helper()
+	s := start(tb, cfg)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Twilio for a program (a benchmark); Close it when
+// done. Misuse that a test would be failed for panics.
+func Start(cfg Config) *Server { return start(nil, cfg) }
+
+func start(tb testing.TB, cfg Config) *Server {
 	if cfg.AccountSID == "" {
 		cfg.AccountSID = AccountSID
 	}
@@ -105,8 +115,15 @@ func New(tb testing.TB, cfg Config) *Server {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
-	tb.Cleanup(s.Close)
 	return s
+}
+
+// fatalf fails the test, or panics in a program.
+func (s *Server) fatalf(format string, args ...any) {
+	if s.tb == nil {
+		panic(fmt.Sprintf(format, args...))
+	}
+	s.tb.Fatalf(format, args...)
 }
 
 // Close releases hanging requests, stops the server and waits for the
@@ -150,7 +167,7 @@ func (s *Server) SMSOptions() twiliosms.Options {
 func (s *Server) templates() *message.Templates {
 	t, err := message.NewTemplates(config.Templates{})
 	if err != nil {
-		s.tb.Fatalf("twiliotest: built-in templates: %v", err)
+		s.fatalf("twiliotest: built-in templates: %v", err)
 	}
 	return t
 }
