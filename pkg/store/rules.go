@@ -47,25 +47,33 @@ func (r *Rule) validate(fe *fieldErrors) {
 			fe.add("pattern", "%v", err)
 		}
 	}
-	if len(r.Channels) == 0 {
+	r.Channels, r.Leads = checkChannelsLeads(fe, r.Channels, r.Leads)
+}
+
+// checkChannelsLeads checks and normalizes the channels and lead times of a
+// rule or of a person's preferences: at least one of each; channels known,
+// kept once each, in order; leads whole seconds from 0 to
+// schedule.MaxLead, sorted longest first, without duplicates, at most
+// MaxLeads.
+func checkChannelsLeads(fe *fieldErrors, channels []schedule.Channel, leads []time.Duration) ([]schedule.Channel, []time.Duration) {
+	if len(channels) == 0 {
 		fe.add("channel", "none given")
 	}
-	var channels []schedule.Channel
-	for _, c := range r.Channels {
+	var kept []schedule.Channel
+	for _, c := range channels {
 		parsed, err := schedule.ParseChannel(string(c))
 		if err != nil {
 			fe.add("channel", "%v", err)
 			continue
 		}
-		if !slices.Contains(channels, parsed) {
-			channels = append(channels, parsed)
+		if !slices.Contains(kept, parsed) {
+			kept = append(kept, parsed)
 		}
 	}
-	r.Channels = channels
-	if len(r.Leads) == 0 {
+	if len(leads) == 0 {
 		fe.add("lead", "none given")
 	}
-	for _, l := range r.Leads {
+	for _, l := range leads {
 		switch {
 		case l < 0:
 			fe.add("lead", "%s is negative: a reminder comes before the event", l)
@@ -75,12 +83,13 @@ func (r *Rule) validate(fe *fieldErrors) {
 			fe.add("lead", "%s is not a whole number of seconds", l)
 		}
 	}
-	r.Leads = slices.Clone(r.Leads)
-	slices.SortFunc(r.Leads, func(a, b time.Duration) int { return cmp.Compare(b, a) })
-	r.Leads = slices.Compact(r.Leads)
-	if len(r.Leads) > MaxLeads {
-		fe.add("lead", "%d lead times given; at most %d", len(r.Leads), MaxLeads)
+	leads = slices.Clone(leads)
+	slices.SortFunc(leads, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	leads = slices.Compact(leads)
+	if len(leads) > MaxLeads {
+		fe.add("lead", "%d lead times given; at most %d", len(leads), MaxLeads)
 	}
+	return kept, leads
 }
 
 const ruleColumns = `r.id, r.user_id, r.pattern, r.calendar_id, r.channels, r.leads, r.active, r.created_at, r.updated_at`
