@@ -98,7 +98,10 @@ func TestGroupsBadInput(t *testing.T) {
 				_, err := s.CreateGroup(ctx, store.Group{Name: "drp", Description: "a\nb"})
 				return err
 			}, "description", "one line"},
-			{"unknown member", func() error { _, err := s.AddGroupMembers(ctx, "ops", []string{"alice", "nobody", "ghost"}); return err }, "login", "nobody, ghost"},
+			{"unknown member", func() error {
+				_, err := s.AddGroupMembers(ctx, "ops", []string{"alice", "nobody", "ghost"})
+				return err
+			}, "login", "nobody, ghost"},
 			{"no member", func() error { _, err := s.AddGroupMembers(ctx, "ops", nil); return err }, "login", "none given"},
 		}
 		for _, tt := range tests {
