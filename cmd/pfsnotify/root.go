@@ -79,6 +79,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newUserCmd(a),
 		newRegistrationCmd(a),
 		newRuleCmd(a),
+		newGroupCmd(a),
 		newCalendarCmd(a),
 		newCalendarSyncCmd(a),
 		newDemoCmd(a),

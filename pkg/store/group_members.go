@@ -14,7 +14,7 @@ const groupIDSQL = `SELECT id FROM member_groups WHERE name = ?`
 const userIDsByLoginSQL = `SELECT id, login FROM users WHERE login IN (%s)`
 
 // membersTx resolves a group name and logins in tx. An unknown group is
-// ErrNotFound; unknown logins are one FieldError naming them all.
+// ErrNotFound, and so are unknown logins, named all in one error.
 func (s *Store) membersTx(ctx context.Context, tx *sql.Tx, group string, logins []string) (int64, []int64, error) {
 	var groupID int64
 	switch err := tx.QueryRowContext(ctx, groupIDSQL, strings.ToLower(strings.TrimSpace(group))).Scan(&groupID); {
@@ -63,7 +63,7 @@ func (s *Store) membersTx(ctx context.Context, tx *sql.Tx, group string, logins 
 		}
 	}
 	if len(unknown) > 0 {
-		return 0, nil, &FieldError{Field: "login", Problem: "no such user: " + strings.Join(unknown, ", ")}
+		return 0, nil, fmt.Errorf("no such user: %s: %w", strings.Join(unknown, ", "), ErrNotFound)
 	}
 	return groupID, ids, nil
 }
