@@ -48,7 +48,21 @@ func parseErrorf(format string, args ...any) error {
 // overrides replace the occurrences they name, STATUS:CANCELLED cancels
 // an event or one occurrence. Every problem is an error: a feed read in
 // part is never used.
-func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
+//
+// A panic while reading (go-ical's decoder panics on some garbled content
+// lines, such as a parameter followed by junk) is recovered and returned
+// as a ParseError: one bad feed must not stop calendar-sync's other
+// calendars.
+func parseFeed(data []byte, opts feedOptions) (events []store.Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			events, err = nil, parseErrorf("not a valid iCalendar feed: reading it failed (%v)", r)
+		}
+	}()
+	return parseFeedUnsafe(data, opts)
+}
+
+func parseFeedUnsafe(data []byte, opts feedOptions) ([]store.Event, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	n, err := checkStructure(data)
 	if err != nil {
@@ -84,10 +98,20 @@ func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
 func checkStructure(data []byte) (int, error) {
 	var stack []string
 	calendars := 0
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		text := strings.TrimRight(string(line), "\r")
+	lines := bytes.Split(data, []byte("\n"))
+	for i := 0; i < len(lines); i++ {
+		text := strings.TrimRight(string(lines[i]), "\r")
 		if strings.TrimSpace(text) == "" {
 			continue
+		}
+		// Unfold: a line that starts with a space or a tab continues this one.
+		first := i
+		for i+1 < len(lines) && len(lines[i+1]) > 0 && (lines[i+1][0] == ' ' || lines[i+1][0] == '\t') {
+			i++
+			text += strings.TrimRight(string(lines[i][1:]), "\r")
+		}
+		if len(stack) > 0 && !strings.Contains(text, ":") {
+			return 0, parseErrorf("not a valid iCalendar feed: line %d: %q is not a content line (NAME:value)", first+1, shorten(text, 40))
 		}
 		upper := strings.ToUpper(text)
 		switch {
@@ -95,13 +119,13 @@ func checkStructure(data []byte) (int, error) {
 			if calendars == 0 {
 				return 0, parseErrorf("not an iCalendar feed: it starts with %q, not BEGIN:VCALENDAR", shorten(text, 40))
 			}
-			return 0, parseErrorf("line %d: %q after the end of the calendar", i+1, shorten(text, 40))
+			return 0, parseErrorf("line %d: %q after the end of the calendar", first+1, shorten(text, 40))
 		case strings.HasPrefix(upper, "BEGIN:"):
 			stack = append(stack, strings.TrimSpace(upper[len("BEGIN:"):]))
 		case strings.HasPrefix(upper, "END:"):
 			name := strings.TrimSpace(upper[len("END:"):])
 			if len(stack) == 0 || stack[len(stack)-1] != name {
-				return 0, parseErrorf("line %d: END:%s does not close the open component", i+1, name)
+				return 0, parseErrorf("line %d: END:%s does not close the open component", first+1, name)
 			}
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 {

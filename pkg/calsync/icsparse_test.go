@@ -207,7 +207,11 @@ func TestParseFeedErrors(t *testing.T) {
 		{"unknown zone", event("DTSTART;TZID=Mars/Olympus_Mons:20261201T090000"), `unknown time zone "Mars/Olympus_Mons"`},
 		{"bad RRULE", event("DTSTART:20261201T090000Z", "RRULE:FREQ=FORTNIGHTLY"), `RRULE "FREQ=FORTNIGHTLY"`},
 		{"bad STATUS", event("DTSTART:20261201T090000Z", "STATUS:POSTPONED"), `STATUS "POSTPONED"`},
-		{"a line without a colon", event("DTSTART:20261201T090000Z", "GARBAGE"), "not a valid iCalendar feed"},
+		{"a line without a colon", event("DTSTART:20261201T090000Z", "GARBAGE"), `not a valid iCalendar feed: line 7: "GARBAGE" is not a content line`},
+		// go-ical's decoder panics on these two (index out of range; a panic
+		// of its own): the panic becomes the feed's error.
+		{"a garbled parameter, no colon", event("DTSTART:20261201T090000Z", "0;0="), `line 7: "0;0=" is not a content line`},
+		{"a garbled parameter that panics the decoder", event("DTSTART:20261201T090000Z", `X-A;P="q"junk:v`), "not a valid iCalendar feed: reading it failed (ical: unexpected character 'j'"},
 		{"a runaway rule", event("DTSTART:19700101T000000Z", "RRULE:FREQ=SECONDLY"), "more than 1000000 occurrences"},
 	}
 	for _, tt := range tests {
