@@ -83,3 +83,36 @@ func TestCalendarSyncGarbledFeed(t *testing.T) {
 		}
 	})
 }
+
+// An event of unknown zone is named on stderr and in calendar list; the
+// rest of its feed syncs, and the exit status is 0.
+func TestCalendarSyncUnknownZone(t *testing.T) {
+	backends(t, func(t *testing.T, c *cli) {
+		feed := filepath.Join(t.TempDir(), "indico.ics")
+		icsAt(t, feed, "Weekly telecon@48", "Detector review@72")
+		c.ok("db", "migrate")
+		c.ok("calendar", "add", "--ics", feed, "--name", "indico", "--tz", "Europe/Zurich")
+		c.ok("calendar-sync")
+		data, err := os.ReadFile(feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		typo := strings.Replace(string(data), "SUMMARY:Detector review", "SUMMARY:Detector review, moved", 1)
+		typo = strings.Replace(typo, "UID:event-0@example.org\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:", "UID:event-0@example.org\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;TZID=Europe/Berln:", 1)
+		typo = strings.Replace(typo, "Z\r\nDURATION", "\r\nDURATION", 1) // the first DTSTART: local, in the misspelt zone
+		if err := os.WriteFile(feed, []byte(typo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := c.run("calendar-sync", "-q")
+		want := `skipped 1 event, kept as they were: event "event-0@example.org" (Weekly telecon): unknown time zone "Europe/Berln"`
+		if code != 0 || out != "" || !strings.Contains(errOut, "pfsnotify: warning: indico: fetched 1 (full), 0 new") || !strings.Contains(errOut, want) ||
+			!strings.Contains(errOut, "1 retitled") {
+			t.Errorf("calendar-sync -q: exit %d, stdout %q, stderr %q; want 0, the warning naming the event and its zone", code, out, errOut)
+		}
+		var calendars []calendarJSON
+		c.json(&calendars, "calendar", "list")
+		if len(calendars) != 1 || !strings.Contains(calendars[0].LastError, want) {
+			t.Errorf("calendar list: %+v; want the skipped event as the last error", calendars)
+		}
+	})
+}

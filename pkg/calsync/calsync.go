@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -184,7 +185,7 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if err != nil {
 		return err
 	}
-	rep.Fetched, rep.NotModified, rep.FullRead = len(res.Events), res.NotModified, res.FullRead
+	rep.Fetched, rep.NotModified, rep.FullRead, rep.Skipped = len(res.Events), res.NotModified, res.FullRead, res.Skipped
 	var writes []store.Event
 	var stored map[string]store.Event
 	if !res.NotModified {
@@ -205,8 +206,12 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if err != nil {
 		return err
 	}
+	warning := rep.Warning()
+	if res.NotModified && strings.HasPrefix(cal.LastError, skippedPrefix) {
+		warning = cal.LastError // the feed, and what it left out, are as they were
+	}
 	if err := s.RecordCalendarSync(ctx, cal.ID, store.SyncResult{SyncToken: res.SyncToken, ETag: res.ETag,
-		LastModified: res.LastModified, At: now}); err != nil {
+		LastModified: res.LastModified, At: now, Warning: warning}); err != nil {
 		return err
 	}
 	if res.FullRead {
@@ -272,7 +277,7 @@ func (y *Syncer) reconcile(ctx context.Context, cal store.Calendar, src Source, 
 	}
 	var vanished []store.Event
 	for _, ev := range upcoming {
-		if !present[ev.ExternalID] {
+		if !present[ev.ExternalID] && !skippedEvent(res.Skipped, ev.ExternalID) {
 			vanished = append(vanished, ev)
 		}
 	}
@@ -313,6 +318,17 @@ func (y *Syncer) reconcile(ctx context.Context, cal store.Calendar, src Source, 
 	}
 	rep.Vanished = len(vanished)
 	return writes, stored, nil
+}
+
+// skippedEvent reports whether the stored event with externalID is one of
+// skipped, or an occurrence of one.
+func skippedEvent(skipped []SkippedEvent, externalID string) bool {
+	for _, s := range skipped {
+		if s.covers(externalID) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyRules applies the active rules to the upcoming events of a calendar.

@@ -55,11 +55,11 @@ func (s *ICS) Fetch(ctx context.Context, req Request) (Result, error) {
 	if notModified {
 		return Result{NotModified: true, ETag: cal.ETag, LastModified: cal.LastModified}, nil
 	}
-	events, err := parseFeed(data, feedOptions{From: req.From, To: req.To, Zone: loc})
+	feed, err := parseFeed(data, feedOptions{From: req.From, To: req.To, Zone: loc})
 	if err != nil {
 		return Result{}, fmt.Errorf("ics %s: %w", where, err)
 	}
-	return Result{Events: events, Complete: true, FullRead: true, ETag: etag, LastModified: lastModified}, nil
+	return Result{Events: feed.events, Skipped: feed.skipped, Complete: true, FullRead: true, ETag: etag, LastModified: lastModified}, nil
 }
 
 func (s *ICS) maxBytes() int64 {

@@ -43,7 +43,7 @@ func (p *feedParser) timeValues(prop *ical.Prop) ([]timeValue, error) {
 			if tzid := prop.Params.Get(ical.PropTimezoneID); tzid != "" {
 				z, err := p.zones.resolve(tzid)
 				if err != nil {
-					return nil, err
+					return nil, &zoneError{err}
 				}
 				tv.zone = z
 			}

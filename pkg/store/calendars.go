@@ -265,6 +265,9 @@ type SyncResult struct {
 	LastModified string
 	At           time.Time // when the sync ran; zero: now
 	Err          string    // why it failed; "" for a success. Cut to 4000 characters.
+	// Warning: the sync succeeded, but left something out (events it could
+	// not read); it is kept as the calendar's LastError until the next sync.
+	Warning string
 }
 
 // Sizes of the calendars columns that RecordCalendarSync writes.
@@ -274,7 +277,7 @@ const (
 	maxCalendarError        = 4000
 )
 
-const recordCalendarSyncOKSQL = `UPDATE calendars SET sync_token = ?, etag = ?, last_modified = ?, last_synced_at = ?, last_error = NULL, updated_at = ?
+const recordCalendarSyncOKSQL = `UPDATE calendars SET sync_token = ?, etag = ?, last_modified = ?, last_synced_at = ?, last_error = ?, updated_at = ?
 WHERE id = ?`
 
 const recordCalendarSyncErrSQL = `UPDATE calendars SET last_error = ?, updated_at = ? WHERE id = ?`
@@ -282,7 +285,8 @@ const recordCalendarSyncErrSQL = `UPDATE calendars SET last_error = ?, updated_a
 const calendarExistsSQL = `SELECT 1 FROM calendars WHERE id = ?`
 
 // RecordCalendarSync stores the outcome of a sync of calendar id. A success
-// stores the new sync state, sets LastSyncedAt to r.At and clears LastError.
+// stores the new sync state, sets LastSyncedAt to r.At and sets LastError
+// to r.Warning ("" clears it).
 // A failure sets LastError and keeps the sync state and LastSyncedAt (the
 // last success), so the next run starts from where the last good one ended.
 // ErrNotFound if there is no such calendar.
@@ -299,6 +303,9 @@ func (s *Store) RecordCalendarSync(ctx context.Context, id int64, r SyncResult) 
 	if e := []rune(r.Err); len(e) > maxCalendarError {
 		r.Err = string(e[:maxCalendarError-1]) + "…"
 	}
+	if w := []rune(r.Warning); len(w) > maxCalendarError {
+		r.Warning = string(w[:maxCalendarError-1]) + "…"
+	}
 	now := s.clock()
 	at := now
 	if !r.At.IsZero() {
@@ -308,7 +315,7 @@ func (s *Store) RecordCalendarSync(ctx context.Context, id int64, r SyncResult) 
 	var err error
 	if r.Err == "" {
 		res, err = s.db.ExecContext(ctx, recordCalendarSyncOKSQL, nullString(r.SyncToken), nullString(r.ETag),
-			nullString(r.LastModified), at, now, id)
+			nullString(r.LastModified), at, nullString(r.Warning), now, id)
 	} else {
 		res, err = s.db.ExecContext(ctx, recordCalendarSyncErrSQL, r.Err, now, id)
 	}

@@ -327,3 +327,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 	}
 	return events, nil
 }
+
+// Validate checks ev as SyncEvents would before storing it: a source that
+// returns an event that fails it makes the whole sync fail.
+func (e Event) Validate() error { return e.validate(false) }
