@@ -201,7 +201,7 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if err != nil {
 		return err
 	}
-	applied, err := applyRules(ctx, s, cal.ID, opts, now)
+	applied, err := applyRules(ctx, s, cal.ID, opts, now, y.now())
 	rep.Created, rep.Unmatched, rep.Revived, rep.TooLate, rep.Reminders = applied.Created, applied.Unmatched, applied.Revived, applied.TooLate, applied.Deliveries
 	if err != nil {
 		return err
@@ -329,21 +329,4 @@ func skippedEvent(skipped []SkippedEvent, externalID string) bool {
 		}
 	}
 	return false
-}
-
-// applyRules applies the active rules to the upcoming events of a calendar.
-func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Options, now time.Time) (store.RuleChangesApplied, error) {
-	rules, err := activeRules(ctx, s, calendarID)
-	if err != nil {
-		return store.RuleChangesApplied{}, err
-	}
-	events, err := s.ListEvents(ctx, store.EventFilter{CalendarID: calendarID, From: now, To: now.Add(opts.Horizon)})
-	if err != nil {
-		return store.RuleChangesApplied{}, err
-	}
-	regs, err := s.RegistrationsOfCalendar(ctx, calendarID, now, now.Add(opts.Horizon))
-	if err != nil {
-		return store.RuleChangesApplied{}, err
-	}
-	return s.ApplyRuleChanges(ctx, planRules(rules, events, regs))
 }

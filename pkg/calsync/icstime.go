@@ -21,6 +21,10 @@ func (p *feedParser) timeValues(prop *ical.Prop) ([]timeValue, error) {
 		if kind == "PERIOD" {
 			v, _, _ = strings.Cut(v, "/")
 		}
+		if strings.HasPrefix(v, "0000") {
+			// Year 0 parses, but recurrence rules from it panic rrule-go (found by FuzzParseFeed).
+			return nil, fmt.Errorf("%q is in the year 0", v)
+		}
 		switch {
 		case kind == "DATE" || kind == "" && len(v) == len("20060102"):
 			d, err := time.Parse("20060102", v)

@@ -135,7 +135,7 @@ func newRuleZone(tzid string, vtz *ical.Component, until time.Time) (*ruleZone, 
 			return nil, fmt.Errorf("time zone %q: %s has no DTSTART", tzid, obs.Name)
 		}
 		start, err := time.Parse("20060102T150405", strings.TrimSpace(startProp.Value))
-		if err != nil {
+		if err != nil || start.Year() == 0 { // year 0 panics rrule-go
 			return nil, fmt.Errorf("time zone %q: %s DTSTART %q is not a local date-time", tzid, obs.Name, startProp.Value)
 		}
 		walls := []time.Time{start}
