@@ -312,6 +312,11 @@ func (s *Store) syncEventTx(ctx context.Context, tx *sql.Tx, e Event, window tim
 	if r.Change&(ChangeMoved|ChangeCancelled|ChangeRestored) == 0 {
 		return r, nil
 	}
+	if r.Change&ChangeRestored != 0 {
+		if err := s.reviveWithEventTx(ctx, tx, e.ID, now); err != nil {
+			return EventSync{}, err
+		}
+	}
 	if err := tx.QueryRowContext(ctx, activeRegistrationCountSQL, e.ID, RegistrationActive).Scan(&r.Registrations); err != nil {
 		return EventSync{}, fmt.Errorf("registrations of event #%d: %w", e.ID, err)
 	}
@@ -324,5 +329,45 @@ func (s *Store) syncEventTx(ctx context.Context, tx *sql.Tx, e Event, window tim
 	if r.Notices, err = s.createChangeNotices(ctx, tx, e, old, r.Change, window, now); err != nil {
 		return EventSync{}, err
 	}
+	if r.Change&ChangeCancelled != 0 {
+		if err := s.cancelWithEventTx(ctx, tx, e.ID, now); err != nil {
+			return EventSync{}, err
+		}
+	}
 	return r, nil
+}
+
+const (
+	noteCancelledWithEventSQL = `INSERT INTO registration_event_cancelled (registration_id, cancelled_at)
+SELECT id, ? FROM registrations WHERE event_id = ? AND status = ?`
+	cancelWithEventSQL = `UPDATE registrations SET status = ?, cancelled_at = ?, updated_at = ? WHERE event_id = ? AND status = ?`
+	reviveWithEventSQL = `UPDATE registrations SET status = ?, cancelled_at = NULL, updated_at = ?
+WHERE event_id = ? AND status = ? AND id IN (SELECT registration_id FROM registration_event_cancelled)`
+	forgetCancelledWithEventSQL = `DELETE FROM registration_event_cancelled
+WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)`
+)
+
+// cancelWithEventTx cancels the active registrations of a cancelled event
+// (their pending reminders were cancelled by replanEvent), noting that the
+// event is why: they show as cancelled, and come back with the event.
+func (s *Store) cancelWithEventTx(ctx context.Context, tx *sql.Tx, eventID int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, noteCancelledWithEventSQL, now, eventID, RegistrationActive); err != nil {
+		return fmt.Errorf("cancel registrations of event #%d: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, cancelWithEventSQL, RegistrationCancelled, now, now, eventID, RegistrationActive); err != nil {
+		return fmt.Errorf("cancel registrations of event #%d: %w", eventID, err)
+	}
+	return nil
+}
+
+// reviveWithEventTx brings back the registrations that were cancelled with
+// their event, now restored; replanEvent then plans their reminders.
+func (s *Store) reviveWithEventTx(ctx context.Context, tx *sql.Tx, eventID int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, reviveWithEventSQL, RegistrationActive, now, eventID, RegistrationCancelled); err != nil {
+		return fmt.Errorf("revive registrations of event #%d: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, forgetCancelledWithEventSQL, eventID); err != nil {
+		return fmt.Errorf("revive registrations of event #%d: %w", eventID, err)
+	}
+	return nil
 }
