@@ -33,11 +33,15 @@ const defaultMaxFeedBytes = 64 << 20
 // file with the same content) is NotModified unless req.Full.
 func (s *ICS) Fetch(ctx context.Context, req Request) (Result, error) {
 	cal := req.Calendar
-	loc, err := schedule.LoadZone(cal.TimeZone)
-	if err != nil {
-		return Result{}, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+	var loc *time.Location // nil: the feed's X-WR-TIMEZONE, else each member's
+	if cal.TimeZone != "" {
+		var err error
+		if loc, err = schedule.LoadZone(cal.TimeZone); err != nil {
+			return Result{}, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+		}
 	}
 	var (
+		err                error
 		data               []byte
 		etag, lastModified string
 		notModified        bool

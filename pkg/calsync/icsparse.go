@@ -24,7 +24,8 @@ type feedOptions struct {
 	// event counts from From on, however far ahead, so that one moved
 	// beyond the window is seen as moved, not gone.
 	From, To time.Time
-	// Zone is the calendar's: the zone of floating times and all-day events.
+	// Zone is the calendar's: the zone of floating times and all-day
+	// events. nil: the feed's X-WR-TIMEZONE, or else none (see floating).
 	Zone *time.Location
 }
 
@@ -100,10 +101,14 @@ func parseFeedUnsafe(data []byte, opts feedOptions) (parsedFeed, error) {
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	vtimezones := make(map[string]*ical.Component)
 	var components []*ical.Component
+	var xWRTimezone string // the zone the feed says it is in (Google's and Apple's exports)
 	for range n {
 		cal, err := decodeCalendar(dec)
 		if err != nil {
 			return parsedFeed{}, err
+		}
+		if xWRTimezone == "" {
+			xWRTimezone = propText(cal.Component, "X-WR-TIMEZONE")
 		}
 		for _, c := range cal.Children {
 			switch c.Name {
@@ -116,7 +121,13 @@ func parseFeedUnsafe(data []byte, opts feedOptions) (parsedFeed, error) {
 			}
 		}
 	}
-	p := &feedParser{opts: opts, zones: newZoneResolver(vtimezones, opts.To.AddDate(1, 0, 0)), calZone: ianaZone{opts.Zone}}
+	floating := false
+	if opts.Zone == nil { // the calendar names no zone: the feed's, else each member's
+		if opts.Zone = loadIANA(xWRTimezone); opts.Zone == nil {
+			opts.Zone, floating = time.UTC, true
+		}
+	}
+	p := &feedParser{opts: opts, zones: newZoneResolver(vtimezones, opts.To.AddDate(1, 0, 0)), calZone: ianaZone{opts.Zone}, floating: floating}
 	return p.events(components)
 }
 
@@ -227,6 +238,10 @@ type feedParser struct {
 	opts    feedOptions
 	zones   *zoneResolver
 	calZone ianaZone
+	// floating: neither the calendar nor the feed names a zone; calZone is
+	// UTC, and all-day events and floating times are stored without a zone
+	// (their wall clock as UTC), local to each member.
+	floating bool
 }
 
 func (p *feedParser) events(components []*ical.Component) (parsedFeed, error) {

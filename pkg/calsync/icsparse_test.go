@@ -214,6 +214,7 @@ func TestParseFeedErrors(t *testing.T) {
 		{"a garbled parameter, no colon", event("DTSTART:20261201T090000Z", "0;0="), `line 7: "0;0=" is not a content line`},
 		{"a garbled parameter that panics the decoder", event("DTSTART:20261201T090000Z", `X-A;P="q"junk:v`), "not a valid iCalendar feed: reading it failed (ical: unexpected character 'j'"},
 		{"year 0 (panicked rrule-go; found by FuzzParseFeed)", event("DTSTART:00000101T000000Z", "RRULE:FREQ=WEEKLY;COUNT=3"), `"00000101T000000Z" is in the year 0`},
+		{"a rule rrule-go cannot expand (found by FuzzParseFeed)", event("DTSTART:20261201T090000Z", "RRULE:FREQ=YEARLY;BYDAY=20SA;BYMONTH=10"), `RRULE "FREQ=YEARLY;BYDAY=20SA;BYMONTH=10" cannot be expanded`},
 		{"a runaway rule", event("DTSTART:19700101T000000Z", "RRULE:FREQ=SECONDLY"), "more than 1000000 occurrences"},
 	}
 	for _, tt := range tests {

@@ -30,7 +30,10 @@ type Calendar struct {
 	Name     string // unique; what the CLI and the panel show
 	Kind     CalendarKind
 	Source   string // Google calendar id, or ICS URL / absolute file path
-	TimeZone string // IANA; the zone of events that name none (floating times, all-day events)
+	// TimeZone (IANA) is the zone of the events that name none (floating
+	// times, all-day events); "": the feed's X-WR-TIMEZONE, else each
+	// member's own zone.
+	TimeZone string
 
 	// What the last successful sync left for the next one: Google's
 	// nextSyncToken, the ICS server's ETag and Last-Modified. "" when none.
@@ -81,8 +84,10 @@ func (c *Calendar) validate() error {
 	if n := len([]rune(c.Source)); n > maxCalendarSource {
 		fe.add("source", "is %d characters long; at most %d", n, maxCalendarSource)
 	}
-	if _, err := schedule.LoadZone(c.TimeZone); err != nil {
-		fe.add("time_zone", "%v", err)
+	if c.TimeZone != "" {
+		if _, err := schedule.LoadZone(c.TimeZone); err != nil {
+			fe.add("time_zone", "%v", err)
+		}
 	}
 	return fe.err()
 }
@@ -124,14 +129,11 @@ const createCalendarSQL = `INSERT INTO calendars (name, kind, source, time_zone,
 VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?)`
 
 // CreateCalendar adds c and returns it as stored. The name is trimmed; an
-// empty time zone is UTC. The sync state (tokens, last sync, last error)
+// empty time zone stays empty (see Calendar.TimeZone). The sync state (tokens, last sync, last error)
 // of c is ignored: a new calendar has never been synced.
 func (s *Store) CreateCalendar(ctx context.Context, c Calendar) (Calendar, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Source = strings.TrimSpace(c.Source)
-	if c.TimeZone == "" {
-		c.TimeZone = "UTC"
-	}
 	if err := c.validate(); err != nil {
 		return Calendar{}, err
 	}
