@@ -93,6 +93,7 @@ func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Opti
 			plan.Unmatch = append(plan.Unmatch, more.Unmatch...)
 		}
 	}
+	plan.AllDayAt = opts.AllDayAt
 	applied, err := s.ApplyRuleChanges(ctx, plan)
 	if err != nil {
 		return applied, err

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -45,11 +46,19 @@ type Options struct {
 	// listing, a source that can (Google) is asked about each before it is
 	// cancelled. 0: 200.
 	VerifyLimit int
+	// AllDayAt is when members are reminded of all-day events, in their
+	// own zones (calsync.all_day_at); nil: 09:00 the day before.
+	AllDayAt *schedule.AllDayAt
 }
 
 // OptionsFromConfig reads the calsync section of the configuration.
 func OptionsFromConfig(c config.Calsync) Options {
+	var allDay *schedule.AllDayAt
+	if at, err := schedule.ParseAllDayAt(c.AllDayAt); err == nil { // config.Validate said why if not
+		allDay = &at
+	}
 	return Options{
+		AllDayAt:         allDay,
 		Horizon:          c.Horizon,
 		Lookback:         c.Lookback,
 		MaxVanishShare:   c.MaxVanishShare,
@@ -196,7 +205,7 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if run.DryRun {
 		return y.dryRun(ctx, cal, writes, stored, opts, now, rep)
 	}
-	changed, err := s.SyncEvents(ctx, cal.ID, writes, store.SyncEventsOptions{NoticeWindow: opts.NoticeWindow})
+	changed, err := s.SyncEvents(ctx, cal.ID, writes, store.SyncEventsOptions{NoticeWindow: opts.NoticeWindow, AllDayAt: opts.AllDayAt})
 	countChanges(changed, rep)
 	if err != nil {
 		return err

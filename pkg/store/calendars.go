@@ -26,10 +26,10 @@ const (
 
 // Calendar is a source of events that calendar-sync pulls.
 type Calendar struct {
-	ID       int64
-	Name     string // unique; what the CLI and the panel show
-	Kind     CalendarKind
-	Source   string // Google calendar id, or ICS URL / absolute file path
+	ID     int64
+	Name   string // unique; what the CLI and the panel show
+	Kind   CalendarKind
+	Source string // Google calendar id, or ICS URL / absolute file path
 	// TimeZone (IANA) is the zone of the events that name none (floating
 	// times, all-day events); "": the feed's X-WR-TIMEZONE, else each
 	// member's own zone.
