@@ -30,8 +30,14 @@ func newCalendarAddCmd(a *app) *cobra.Command {
 		Long: `Add a calendar for calendar-sync to read: a Google calendar by its id (shared
 with the service account set in google.credentials_file, or public with
 google.api_key), or an iCalendar feed by URL or absolute file path (e.g. an
-Indico category's ICS export). --tz is the zone of events that name none
-(all-day and floating events); default UTC.`,
+Indico category's ICS export).
+
+--tz is the zone of the events that name none (RFC 5545 floating times, such
+as DTSTART:20261201T090000, and all-day events). Without it, a feed's own
+X-WR-TIMEZONE is used (Google's and Apple's exports have one); with neither,
+each member reads those times in their own zone: a floating 09:00 is 09:00
+for everyone, wherever they are. Members are reminded of all-day events at
+calsync.all_day_at (09:00 the day before) in their own zone either way.`,
 		Example: `  pfsnotify calendar add --google c_0123abcd@group.calendar.google.com --name telecons --tz Europe/Zurich
   pfsnotify calendar add --ics https://indico.example.org/category/42/events.ics --name indico`,
 		Args: noArgs,
@@ -43,7 +49,7 @@ Indico category's ICS export). --tz is the zone of events that name none
 	flags.StringVar(&opts.google, "google", "", "Google calendar id")
 	flags.StringVar(&opts.ics, "ics", "", "iCalendar feed: https URL or absolute file path")
 	flags.StringVar(&opts.name, "name", "", "short unique name used by rules and the panel (required)")
-	flags.StringVar(&opts.timeZone, "tz", "UTC", "IANA zone of events that name none")
+	flags.StringVar(&opts.timeZone, "tz", "", "IANA zone of events that name none (default: the feed's X-WR-TIMEZONE, else each member's)")
 	return cmd
 }
 
@@ -127,7 +133,11 @@ func runCalendarList(ctx context.Context, a *app, opts calendarListOptions) erro
 		if !c.LastSyncedAt.IsZero() {
 			synced = c.LastSyncedAt.UTC().Format("2006-01-02 15:04:05")
 		}
-		t.add(itoa(c.ID), c.Name, string(c.Kind), c.Source, c.TimeZone, synced, c.LastError)
+		zone := c.TimeZone
+		if zone == "" {
+			zone = "(feed's, else members')"
+		}
+		t.add(itoa(c.ID), c.Name, string(c.Kind), c.Source, zone, synced, c.LastError)
 	}
 	return t.print(a.stdout)
 }

@@ -41,7 +41,10 @@ nothing; the error is recorded on the calendar (calendar list) and the exit
 status is 1. When more than calsync.max_vanish_share of a calendar's upcoming
 events vanish from its feed at once, the sync refuses and says why; --force
 accepts it. Two calendar-syncs never work on the same calendar at once: the
-second one skips it.
+second one skips it. An event whose time zone is unknown (a TZID typo such as
+Europe/Berln) is left out, as it was, and the rest of its calendar synced: the
+line of that calendar goes to stderr as a warning (even with -q), naming the
+event and its zone, which calendar list shows until a sync reads it again.
 
 One line is printed per calendar: fetched, new, moved, cancelled events,
 registrations created and cancelled, elapsed time.
@@ -110,6 +113,8 @@ func runCalendarSync(ctx context.Context, a *app, opts calendarSyncOptions) erro
 		case rep.Err != nil:
 			failed++
 			fmt.Fprintf(a.stderr, "pfsnotify: %s\n", rep)
+		case len(rep.Skipped) > 0:
+			a.warnf("%s", rep) // synced, but some events left out: said even with -q
 		case !opts.quiet:
 			a.printf("%s", rep)
 		}

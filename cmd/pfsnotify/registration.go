@@ -172,6 +172,9 @@ type registrationJSON struct {
 	Status    string     `json:"status"`
 	NextDueAt *time.Time `json:"next_due_at"`
 	Pending   int        `json:"pending"`
+	// CancelledWhy says why calendar-sync cancelled it (its event was
+	// cancelled or removed, or no longer matches the rule).
+	CancelledWhy string `json:"cancelled_why,omitempty"`
 	// Unreachable says why no channel can reach the person; "" when one can.
 	Unreachable string    `json:"unreachable,omitempty"`
 	CreatedBy   string    `json:"created_by"`
@@ -182,7 +185,7 @@ func (a *app) toRegistrationJSON(v store.RegistrationView) registrationJSON {
 	j := registrationJSON{
 		ID: v.ID, User: v.UserLogin, EventID: v.EventID, RuleID: v.RuleID, Origin: v.Origin, Title: v.Title,
 		Message: v.Message, Start: v.StartAt.UTC(), TimeZone: v.TimeZone, Status: string(v.Status),
-		Pending: v.Pending, Unreachable: a.unreachable(v), CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(),
+		Pending: v.Pending, CancelledWhy: v.CancelledWhy, Unreachable: a.unreachable(v), CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(),
 		Channels: strings.Split(schedule.FormatChannels(v.Channels), ","),
 		Leads:    strings.Split(schedule.FormatLeads(v.Leads), ","),
 	}
@@ -230,8 +233,12 @@ func runRegistrationList(ctx context.Context, a *app, opts registrationListOptio
 		if why := a.unreachable(r); why != "" && r.Status == store.RegistrationActive {
 			reaches, unreachable = "NOBODY: "+why, unreachable+1
 		}
+		status := string(r.Status)
+		if r.CancelledWhy != "" {
+			status += ": " + r.CancelledWhy
+		}
 		t.add(itoa(r.ID), r.UserLogin, r.Title, schedule.FormatInZone(r.StartAt, loc), schedule.FormatChannels(r.Channels),
-			schedule.FormatLeads(r.Leads), r.Origin, string(r.Status), next, fmt.Sprint(r.Pending), reaches)
+			schedule.FormatLeads(r.Leads), r.Origin, status, next, fmt.Sprint(r.Pending), reaches)
 	}
 	if err := t.print(a.stdout); err != nil {
 		return err

@@ -73,6 +73,9 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 	}
 	view := store.RegistrationView{Registration: reg, UserLogin: u.Login, UserTimeZone: u.TimeZone, UserPhone: u.Phone,
 		UserEmail: u.Email, LivePush: len(subs)}
+	if view.CancelledWhy, err = s.RegistrationCancelledWhy(ctx, reg.ID); err != nil {
+		return err
+	}
 	if opts.output == "json" {
 		out := struct {
 			registrationJSON
@@ -93,6 +96,9 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 	loc := userZone(u)
 	a.printf("registration #%d for %s: %q at %s (%s, %s)", reg.ID, u.Login, reg.Title,
 		schedule.FormatInZone(reg.StartAt, loc), reg.Origin, reg.Status)
+	if view.CancelledWhy != "" {
+		a.printf("cancelled by calendar-sync: %s", view.CancelledWhy)
+	}
 	if why := a.unreachable(view); why != "" {
 		a.warnf("registration #%d reaches nobody: %s", reg.ID, why)
 	}

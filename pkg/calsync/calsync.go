@@ -16,9 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -44,11 +46,19 @@ type Options struct {
 	// listing, a source that can (Google) is asked about each before it is
 	// cancelled. 0: 200.
 	VerifyLimit int
+	// AllDayAt is when members are reminded of all-day events, in their
+	// own zones (calsync.all_day_at); nil: 09:00 the day before.
+	AllDayAt *schedule.AllDayAt
 }
 
 // OptionsFromConfig reads the calsync section of the configuration.
 func OptionsFromConfig(c config.Calsync) Options {
+	var allDay *schedule.AllDayAt
+	if at, err := schedule.ParseAllDayAt(c.AllDayAt); err == nil { // config.Validate said why if not
+		allDay = &at
+	}
 	return Options{
+		AllDayAt:         allDay,
 		Horizon:          c.Horizon,
 		Lookback:         c.Lookback,
 		MaxVanishShare:   c.MaxVanishShare,
@@ -184,7 +194,7 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if err != nil {
 		return err
 	}
-	rep.Fetched, rep.NotModified, rep.FullRead = len(res.Events), res.NotModified, res.FullRead
+	rep.Fetched, rep.NotModified, rep.FullRead, rep.Skipped = len(res.Events), res.NotModified, res.FullRead, res.Skipped
 	var writes []store.Event
 	var stored map[string]store.Event
 	if !res.NotModified {
@@ -195,18 +205,22 @@ func (y *Syncer) sync(ctx context.Context, cal store.Calendar, run RunOptions, r
 	if run.DryRun {
 		return y.dryRun(ctx, cal, writes, stored, opts, now, rep)
 	}
-	changed, err := s.SyncEvents(ctx, cal.ID, writes, store.SyncEventsOptions{NoticeWindow: opts.NoticeWindow})
+	changed, err := s.SyncEvents(ctx, cal.ID, writes, store.SyncEventsOptions{NoticeWindow: opts.NoticeWindow, AllDayAt: opts.AllDayAt})
 	countChanges(changed, rep)
 	if err != nil {
 		return err
 	}
-	applied, err := applyRules(ctx, s, cal.ID, opts, now)
+	applied, err := applyRules(ctx, s, cal.ID, opts, now, y.now())
 	rep.Created, rep.Unmatched, rep.Revived, rep.TooLate, rep.Reminders = applied.Created, applied.Unmatched, applied.Revived, applied.TooLate, applied.Deliveries
 	if err != nil {
 		return err
 	}
+	warning := rep.Warning()
+	if res.NotModified && strings.HasPrefix(cal.LastError, skippedPrefix) {
+		warning = cal.LastError // the feed, and what it left out, are as they were
+	}
 	if err := s.RecordCalendarSync(ctx, cal.ID, store.SyncResult{SyncToken: res.SyncToken, ETag: res.ETag,
-		LastModified: res.LastModified, At: now}); err != nil {
+		LastModified: res.LastModified, At: now, Warning: warning}); err != nil {
 		return err
 	}
 	if res.FullRead {
@@ -272,7 +286,7 @@ func (y *Syncer) reconcile(ctx context.Context, cal store.Calendar, src Source, 
 	}
 	var vanished []store.Event
 	for _, ev := range upcoming {
-		if !present[ev.ExternalID] {
+		if !present[ev.ExternalID] && !skippedEvent(res.Skipped, ev.ExternalID) {
 			vanished = append(vanished, ev)
 		}
 	}
@@ -315,19 +329,13 @@ func (y *Syncer) reconcile(ctx context.Context, cal store.Calendar, src Source, 
 	return writes, stored, nil
 }
 
-// applyRules applies the active rules to the upcoming events of a calendar.
-func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Options, now time.Time) (store.RuleChangesApplied, error) {
-	rules, err := activeRules(ctx, s, calendarID)
-	if err != nil {
-		return store.RuleChangesApplied{}, err
+// skippedEvent reports whether the stored event with externalID is one of
+// skipped, or an occurrence of one.
+func skippedEvent(skipped []SkippedEvent, externalID string) bool {
+	for _, s := range skipped {
+		if s.covers(externalID) {
+			return true
+		}
 	}
-	events, err := s.ListEvents(ctx, store.EventFilter{CalendarID: calendarID, From: now, To: now.Add(opts.Horizon)})
-	if err != nil {
-		return store.RuleChangesApplied{}, err
-	}
-	regs, err := s.RegistrationsOfCalendar(ctx, calendarID, now, now.Add(opts.Horizon))
-	if err != nil {
-		return store.RuleChangesApplied{}, err
-	}
-	return s.ApplyRuleChanges(ctx, planRules(rules, events, regs))
+	return false
 }

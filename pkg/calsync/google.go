@@ -95,9 +95,9 @@ func (g *Google) Fetch(ctx context.Context, req Request) (Result, error) {
 
 func (g *Google) list(ctx context.Context, req Request, syncToken string) (Result, error) {
 	cal := req.Calendar
-	loc, err := schedule.LoadZone(cal.TimeZone)
+	loc, err := googleZone(cal)
 	if err != nil {
-		return Result{}, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+		return Result{}, err
 	}
 	res := Result{Complete: syncToken == "", FullRead: syncToken == ""}
 	pageToken := ""
@@ -132,7 +132,7 @@ func (g *Google) list(ctx context.Context, req Request, syncToken string) (Resul
 			if notMeeting(item) {
 				continue
 			}
-			ev, ok, err := googleEvent(item, loc)
+			ev, ok, err := googleEventIn(item, loc, cal)
 			if err != nil {
 				return Result{}, fmt.Errorf("google calendar %s: %w", cal.Source, err)
 			}
@@ -156,9 +156,9 @@ func (g *Google) list(ctx context.Context, req Request, syncToken string) (Resul
 // Lookup gets events one by one: those that vanished from a full listing
 // may have moved beyond its window.
 func (g *Google) Lookup(ctx context.Context, cal store.Calendar, ids []string) (map[string]store.Event, error) {
-	loc, err := schedule.LoadZone(cal.TimeZone)
+	loc, err := googleZone(cal)
 	if err != nil {
-		return nil, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+		return nil, err
 	}
 	out := make(map[string]store.Event)
 	for _, id := range ids {
@@ -178,7 +178,7 @@ func (g *Google) Lookup(ctx context.Context, cal store.Calendar, ids []string) (
 		if notMeeting(item) {
 			continue
 		}
-		ev, ok, err := googleEvent(item, loc)
+		ev, ok, err := googleEventIn(item, loc, cal)
 		if err != nil {
 			return nil, fmt.Errorf("google calendar %s: %w", cal.Source, err)
 		}
@@ -261,6 +261,31 @@ func notMeeting(item *calendar.Event) bool {
 		return true
 	}
 	return false
+}
+
+// googleZone is the zone of the all-day events of cal: its own, or, when
+// it names none, UTC, their dates being local to each member (see
+// googleEventIn).
+func googleZone(cal store.Calendar) (*time.Location, error) {
+	if cal.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := schedule.LoadZone(cal.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+	}
+	return loc, nil
+}
+
+// googleEventIn is googleEvent for an event of cal: when cal names no
+// zone, an all-day event is stored without one (its date's midnight as
+// UTC), and each member is reminded of it in their own zone.
+func googleEventIn(item *calendar.Event, loc *time.Location, cal store.Calendar) (store.Event, bool, error) {
+	ev, ok, err := googleEvent(item, loc)
+	if ok && cal.TimeZone == "" && ev.AllDay {
+		ev.TimeZone = ""
+	}
+	return ev, ok, err
 }
 
 // googleEvent turns an API event into a stored one. ok is false for a

@@ -33,11 +33,15 @@ const defaultMaxFeedBytes = 64 << 20
 // file with the same content) is NotModified unless req.Full.
 func (s *ICS) Fetch(ctx context.Context, req Request) (Result, error) {
 	cal := req.Calendar
-	loc, err := schedule.LoadZone(cal.TimeZone)
-	if err != nil {
-		return Result{}, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+	var loc *time.Location // nil: the feed's X-WR-TIMEZONE, else each member's
+	if cal.TimeZone != "" {
+		var err error
+		if loc, err = schedule.LoadZone(cal.TimeZone); err != nil {
+			return Result{}, fmt.Errorf("calendar %s: time zone: %w", cal.Name, err)
+		}
 	}
 	var (
+		err                error
 		data               []byte
 		etag, lastModified string
 		notModified        bool
@@ -55,11 +59,11 @@ func (s *ICS) Fetch(ctx context.Context, req Request) (Result, error) {
 	if notModified {
 		return Result{NotModified: true, ETag: cal.ETag, LastModified: cal.LastModified}, nil
 	}
-	events, err := parseFeed(data, feedOptions{From: req.From, To: req.To, Zone: loc})
+	feed, err := parseFeed(data, feedOptions{From: req.From, To: req.To, Zone: loc})
 	if err != nil {
 		return Result{}, fmt.Errorf("ics %s: %w", where, err)
 	}
-	return Result{Events: events, Complete: true, FullRead: true, ETag: etag, LastModified: lastModified}, nil
+	return Result{Events: feed.events, Skipped: feed.skipped, Complete: true, FullRead: true, ETag: etag, LastModified: lastModified}, nil
 }
 
 func (s *ICS) maxBytes() int64 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
 )
@@ -262,6 +263,9 @@ func TestOptionsFromConfig(t *testing.T) {
 	if got.Horizon != 90*24*time.Hour || got.MaxVanishShare != 0.5 || got.NoticeWindow != 24*time.Hour ||
 		got.Lookback != 24*time.Hour || got.FullSyncInterval != 24*time.Hour {
 		t.Errorf("got %+v; want the defaults of the issue", got)
+	}
+	if got.AllDayAt == nil || *got.AllDayAt != schedule.DefaultAllDayAt {
+		t.Errorf("all-day reminders: got %v; want 09:00 the day before", got.AllDayAt)
 	}
 	bad := config.Default()
 	bad.Calsync.MaxVanishShare = 1.5

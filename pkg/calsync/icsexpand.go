@@ -1,6 +1,7 @@
 package calsync
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -90,17 +91,20 @@ func (p *feedParser) recurrences(m *vevent) ([]time.Time, error) {
 		}
 		// Walls differ from instants by at most a day: stop a little after the window.
 		stop := p.opts.To.Add(48 * time.Hour)
-		next := r.Iterator()
-		for n := 0; ; n++ {
-			w, ok := next()
-			if !ok || w.After(stop) {
-				break
+		n := 0
+		err = walkRRule(r, func(w time.Time) (bool, error) {
+			if w.After(stop) {
+				return false, nil
 			}
-			if n >= maxIterations {
-				return nil, parseErrorf("event %q: RRULE %q has more than %d occurrences before the end of the window", m.uid, m.rrule, maxIterations)
+			if n++; n > maxIterations {
+				return false, fmt.Errorf("has more than %d occurrences before the end of the window", maxIterations)
 			}
 			tv := timeValue{wall: w, date: m.start.date, utc: m.start.utc, zone: m.start.zone}
 			add(p.instant(tv))
+			return true, nil
+		})
+		if err != nil {
+			return nil, parseErrorf("event %q: RRULE %q %v", m.uid, m.rrule, err)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
@@ -152,6 +156,8 @@ func (p *feedParser) event(v *vevent, id string, start timeValue, at *time.Time)
 		if name := start.zone.ianaName(); name != "" {
 			ev.TimeZone = name
 		}
+	} else if p.floating && (start.date || !start.utc) {
+		ev.TimeZone = "" // local to each member
 	}
 	if v.cancelled {
 		ev.Status = store.EventCancelled

@@ -24,7 +24,8 @@ type feedOptions struct {
 	// event counts from From on, however far ahead, so that one moved
 	// beyond the window is seen as moved, not gone.
 	From, To time.Time
-	// Zone is the calendar's: the zone of floating times and all-day events.
+	// Zone is the calendar's: the zone of floating times and all-day
+	// events. nil: the feed's X-WR-TIMEZONE, or else none (see floating).
 	Zone *time.Location
 }
 
@@ -48,19 +49,66 @@ func parseErrorf(format string, args ...any) error {
 // overrides replace the occurrences they name, STATUS:CANCELLED cancels
 // an event or one occurrence. Every problem is an error: a feed read in
 // part is never used.
-func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
+//
+// A panic while reading (go-ical's decoder panics on some garbled content
+// lines, such as a parameter followed by junk) is recovered and returned
+// as a ParseError: one bad feed must not stop calendar-sync's other
+// calendars.
+func parseFeed(data []byte, opts feedOptions) (feed parsedFeed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			feed, err = parsedFeed{}, parseErrorf("the feed could not be read (%v)", r)
+		}
+	}()
+	return parseFeedUnsafe(data, opts)
+}
+
+// parsedFeed is what parseFeed read of a feed.
+type parsedFeed struct {
+	events []store.Event
+	// skipped are the events left out, each whole series of its UID: their
+	// zone is unknown. The rest of the feed is good.
+	skipped []SkippedEvent
+}
+
+// SkippedEvent is an event of a feed left out of a sync, and why. Its
+// stored occurrences stay as they are: it is not gone.
+type SkippedEvent struct {
+	ID      string // its external id, or that of its series: occurrences are ID + "/" + their start
+	Title   string
+	Problem string
+}
+
+func (s SkippedEvent) String() string {
+	if s.Title == "" {
+		return fmt.Sprintf("event %q: %s", s.ID, s.Problem)
+	}
+	return fmt.Sprintf("event %q (%s): %s", s.ID, shorten(s.Title, 60), s.Problem)
+}
+
+// covers reports whether the stored event with externalID is s or one of
+// its occurrences.
+func (s SkippedEvent) covers(externalID string) bool {
+	return externalID == s.ID || strings.HasPrefix(externalID, s.ID+"/")
+}
+
+func parseFeedUnsafe(data []byte, opts feedOptions) (parsedFeed, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	n, err := checkStructure(data)
 	if err != nil {
-		return nil, err
+		return parsedFeed{}, err
 	}
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	vtimezones := make(map[string]*ical.Component)
 	var components []*ical.Component
+	var xWRTimezone string // the zone the feed says it is in (Google's and Apple's exports)
 	for range n {
-		cal, err := dec.Decode()
+		cal, err := decodeCalendar(dec)
 		if err != nil {
-			return nil, parseErrorf("not a valid iCalendar feed: %v", err)
+			return parsedFeed{}, err
+		}
+		if xWRTimezone == "" {
+			xWRTimezone = propText(cal.Component, "X-WR-TIMEZONE")
 		}
 		for _, c := range cal.Children {
 			switch c.Name {
@@ -73,8 +121,28 @@ func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
 			}
 		}
 	}
-	p := &feedParser{opts: opts, zones: newZoneResolver(vtimezones, opts.To.AddDate(1, 0, 0)), calZone: ianaZone{opts.Zone}}
+	floating := false
+	if opts.Zone == nil { // the calendar names no zone: the feed's, else each member's
+		if opts.Zone = loadIANA(xWRTimezone); opts.Zone == nil {
+			opts.Zone, floating = time.UTC, true
+		}
+	}
+	p := &feedParser{opts: opts, zones: newZoneResolver(vtimezones, opts.To.AddDate(1, 0, 0)), calZone: ianaZone{opts.Zone}, floating: floating}
 	return p.events(components)
+}
+
+// decodeCalendar decodes the next VCALENDAR; a panic of go-ical's decoder
+// (it panics on some garbled parameters) is its error.
+func decodeCalendar(dec *ical.Decoder) (cal *ical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, parseErrorf("not a valid iCalendar feed: reading it failed (%v)", r)
+		}
+	}()
+	if cal, err = dec.Decode(); err != nil {
+		return nil, parseErrorf("not a valid iCalendar feed: %v", err)
+	}
+	return cal, nil
 }
 
 // checkStructure checks that every BEGIN has its END and that the data is
@@ -83,11 +151,22 @@ func parseFeed(data []byte, opts feedOptions) ([]store.Event, error) {
 // VCALENDARs there are.
 func checkStructure(data []byte) (int, error) {
 	var stack []string
+	var garbled error // the first line that is no content line: said unless the feed is truncated
 	calendars := 0
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		text := strings.TrimRight(string(line), "\r")
+	lines := bytes.Split(data, []byte("\n"))
+	for i := 0; i < len(lines); i++ {
+		text := strings.TrimRight(string(lines[i]), "\r")
 		if strings.TrimSpace(text) == "" {
 			continue
+		}
+		// Unfold: a line that starts with a space or a tab continues this one.
+		first := i
+		for i+1 < len(lines) && len(lines[i+1]) > 0 && (lines[i+1][0] == ' ' || lines[i+1][0] == '\t') {
+			i++
+			text += strings.TrimRight(string(lines[i][1:]), "\r")
+		}
+		if len(stack) > 0 && !strings.Contains(text, ":") && garbled == nil {
+			garbled = parseErrorf("not a valid iCalendar feed: line %d: %q is not a content line (NAME:value)", first+1, shorten(text, 40))
 		}
 		upper := strings.ToUpper(text)
 		switch {
@@ -95,13 +174,13 @@ func checkStructure(data []byte) (int, error) {
 			if calendars == 0 {
 				return 0, parseErrorf("not an iCalendar feed: it starts with %q, not BEGIN:VCALENDAR", shorten(text, 40))
 			}
-			return 0, parseErrorf("line %d: %q after the end of the calendar", i+1, shorten(text, 40))
+			return 0, parseErrorf("line %d: %q after the end of the calendar", first+1, shorten(text, 40))
 		case strings.HasPrefix(upper, "BEGIN:"):
 			stack = append(stack, strings.TrimSpace(upper[len("BEGIN:"):]))
 		case strings.HasPrefix(upper, "END:"):
 			name := strings.TrimSpace(upper[len("END:"):])
 			if len(stack) == 0 || stack[len(stack)-1] != name {
-				return 0, parseErrorf("line %d: END:%s does not close the open component", i+1, name)
+				return 0, parseErrorf("line %d: END:%s does not close the open component", first+1, name)
 			}
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 {
@@ -114,6 +193,9 @@ func checkStructure(data []byte) (int, error) {
 	}
 	if calendars == 0 {
 		return 0, parseErrorf("the feed is empty: no BEGIN:VCALENDAR")
+	}
+	if garbled != nil {
+		return 0, garbled
 	}
 	return calendars, nil
 }
@@ -156,19 +238,40 @@ type feedParser struct {
 	opts    feedOptions
 	zones   *zoneResolver
 	calZone ianaZone
+	// floating: neither the calendar nor the feed names a zone; calZone is
+	// UTC, and all-day events and floating times are stored without a zone
+	// (their wall clock as UTC), local to each member.
+	floating bool
 }
 
-func (p *feedParser) events(components []*ical.Component) ([]store.Event, error) {
+func (p *feedParser) events(components []*ical.Component) (parsedFeed, error) {
 	type series struct {
 		master    *vevent
 		overrides map[time.Time]*vevent // by the instant of RECURRENCE-ID
 	}
 	byUID := make(map[string]*series)
 	var order []string
+	var feed parsedFeed
+	skipped := make(map[string]bool) // by UID
+	var vevents []*vevent
 	for _, c := range components {
 		v, err := p.vevent(c)
+		var ze *eventZoneError
+		if errors.As(err, &ze) {
+			if !skipped[ze.uid] {
+				skipped[ze.uid] = true
+				feed.skipped = append(feed.skipped, SkippedEvent{ID: eventID(ze.uid), Title: ze.title, Problem: ze.err.Error()})
+			}
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return parsedFeed{}, err
+		}
+		vevents = append(vevents, v)
+	}
+	for _, v := range vevents {
+		if skipped[v.uid] {
+			continue // the whole series: an override read without its master (or the reverse) would be wrong
 		}
 		s := byUID[v.uid]
 		if s == nil {
@@ -194,7 +297,7 @@ func (p *feedParser) events(components []*ical.Component) ([]store.Event, error)
 		if s.master != nil {
 			occ, err := p.expand(s.master, s.overrides, used)
 			if err != nil {
-				return nil, err
+				return parsedFeed{}, err
 			}
 			out = append(out, occ...)
 		}
@@ -214,8 +317,23 @@ func (p *feedParser) events(components []*ical.Component) ([]store.Event, error)
 			}
 		}
 	}
-	return out, nil
+	feed.events = out
+	return feed, nil
 }
+
+// eventZoneError is an event whose zone is unknown: that event is skipped,
+// not the feed.
+type eventZoneError struct {
+	uid, title string
+	err        error
+}
+
+func (e *eventZoneError) Error() string { return e.err.Error() }
+
+// zoneError is a TZID that names no zone pfsnotify knows.
+type zoneError struct{ err error }
+
+func (e *zoneError) Error() string { return e.err.Error() }
 
 // newer reports whether a replaces b among two VEVENTs for the same
 // occurrence: the higher SEQUENCE, then the later LAST-MODIFIED, then the
@@ -250,19 +368,27 @@ func (p *feedParser) vevent(c *ical.Component) (*vevent, error) {
 	if v.title != "" {
 		what = fmt.Sprintf("event %q (%s)", v.uid, shorten(cleanTitle(v.title), 60))
 	}
+	// bad is the error of a property: an unknown zone skips the event only.
+	bad := func(prop *ical.Prop, err error) error {
+		var ze *zoneError
+		if errors.As(err, &ze) {
+			return &eventZoneError{uid: v.uid, title: cleanTitle(v.title), err: ze.err}
+		}
+		return parseErrorf("%s: %s %q: %v", what, prop.Name, prop.Value, errOrMany(err))
+	}
 	start := c.Props.Get(ical.PropDateTimeStart)
 	if start == nil {
 		return nil, parseErrorf("%s has no DTSTART", what)
 	}
 	starts, err := p.timeValues(start)
 	if err != nil || len(starts) != 1 {
-		return nil, parseErrorf("%s: DTSTART %q: %v", what, start.Value, errOrMany(err))
+		return nil, bad(start, err)
 	}
 	v.start = starts[0]
 	if end := c.Props.Get(ical.PropDateTimeEnd); end != nil {
 		ends, err := p.timeValues(end)
 		if err != nil || len(ends) != 1 {
-			return nil, parseErrorf("%s: DTEND %q: %v", what, end.Value, errOrMany(err))
+			return nil, bad(end, err)
 		}
 		v.end = &ends[0]
 		if p.instant(*v.end).Before(p.instant(v.start)) {
@@ -278,7 +404,7 @@ func (p *feedParser) vevent(c *ical.Component) (*vevent, error) {
 	if rid := c.Props.Get(ical.PropRecurrenceID); rid != nil {
 		rids, err := p.timeValues(rid)
 		if err != nil || len(rids) != 1 {
-			return nil, parseErrorf("%s: RECURRENCE-ID %q: %v", what, rid.Value, errOrMany(err))
+			return nil, bad(rid, err)
 		}
 		v.recurrence = &rids[0]
 	}
@@ -291,14 +417,14 @@ func (p *feedParser) vevent(c *ical.Component) (*vevent, error) {
 	for _, prop := range c.Props.Values(ical.PropRecurrenceDates) {
 		tvs, err := p.timeValues(&prop)
 		if err != nil {
-			return nil, parseErrorf("%s: RDATE %q: %v", what, prop.Value, err)
+			return nil, bad(&prop, err)
 		}
 		v.rdates = append(v.rdates, tvs...)
 	}
 	for _, prop := range c.Props.Values(ical.PropExceptionDates) {
 		tvs, err := p.timeValues(&prop)
 		if err != nil {
-			return nil, parseErrorf("%s: EXDATE %q: %v", what, prop.Value, err)
+			return nil, bad(&prop, err)
 		}
 		v.exdates = append(v.exdates, tvs...)
 	}

@@ -21,6 +21,10 @@ func (p *feedParser) timeValues(prop *ical.Prop) ([]timeValue, error) {
 		if kind == "PERIOD" {
 			v, _, _ = strings.Cut(v, "/")
 		}
+		if strings.HasPrefix(v, "0000") {
+			// Year 0 parses, but recurrence rules from it panic rrule-go (found by FuzzParseFeed).
+			return nil, fmt.Errorf("%q is in the year 0", v)
+		}
 		switch {
 		case kind == "DATE" || kind == "" && len(v) == len("20060102"):
 			d, err := time.Parse("20060102", v)
@@ -43,7 +47,7 @@ func (p *feedParser) timeValues(prop *ical.Prop) ([]timeValue, error) {
 			if tzid := prop.Params.Get(ical.PropTimezoneID); tzid != "" {
 				z, err := p.zones.resolve(tzid)
 				if err != nil {
-					return nil, err
+					return nil, &zoneError{err}
 				}
 				tv.zone = z
 			}

@@ -28,9 +28,31 @@ type Report struct {
 	Reminders int // reminders planned for the registrations made
 	Notices   int // "moved" or "cancelled" notices queued
 
+	// Skipped are the events of the feed left out (an unknown zone); the
+	// rest was synced.
+	Skipped []SkippedEvent
+
 	Elapsed time.Duration
 	Err     error
 }
+
+// Warning says which events a sync that succeeded left out, or "".
+func (r Report) Warning() string {
+	if len(r.Skipped) == 0 {
+		return ""
+	}
+	parts := make([]string, len(r.Skipped))
+	for i, s := range r.Skipped {
+		parts[i] = s.String()
+	}
+	noun := "event"
+	if len(r.Skipped) > 1 {
+		noun = "events"
+	}
+	return fmt.Sprintf("%s%d %s, kept as they were: %s", skippedPrefix, len(r.Skipped), noun, strings.Join(parts, "; "))
+}
+
+const skippedPrefix = "skipped "
 
 // String is the one summary line calendar-sync prints per calendar.
 func (r Report) String() string {
@@ -76,6 +98,9 @@ func (r Report) String() string {
 	}
 	if r.Notices > 0 {
 		fmt.Fprintf(&b, "; %d notices", r.Notices)
+	}
+	if w := r.Warning(); w != "" {
+		fmt.Fprintf(&b, "; %s", w)
 	}
 	fmt.Fprintf(&b, "; %.2fs", r.Elapsed.Seconds())
 	return b.String()

@@ -133,7 +133,7 @@ func ApplyRule(ctx context.Context, s *store.Store, rule store.Rule, opts Option
 			return total, err
 		}
 		plan := planRules(rules, events, regs)
-		applied, err := s.ApplyRuleChanges(ctx, store.RuleChanges{Create: plan.Create})
+		applied, err := s.ApplyRuleChanges(ctx, store.RuleChanges{Create: plan.Create, AllDayAt: opts.AllDayAt})
 		if err != nil {
 			return total, fmt.Errorf("apply rule #%d to calendar %s: %w", rule.ID, cal.Name, err)
 		}

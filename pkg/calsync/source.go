@@ -45,6 +45,10 @@ type Result struct {
 	// Complete: Events hold every event of the window, so that a stored
 	// upcoming event missing from them is gone (subject to the safety guard).
 	Complete bool
+	// Skipped are the events left out because they could not be read
+	// (an unknown zone): their stored occurrences are kept as they are,
+	// and the sync says which they are.
+	Skipped []SkippedEvent
 	// NotModified: nothing changed since the last sync (HTTP 304).
 	NotModified bool
 	// FullRead: the whole window was read (not a sync token's changes, not a 304).

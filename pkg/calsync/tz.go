@@ -135,7 +135,7 @@ func newRuleZone(tzid string, vtz *ical.Component, until time.Time) (*ruleZone, 
 			return nil, fmt.Errorf("time zone %q: %s has no DTSTART", tzid, obs.Name)
 		}
 		start, err := time.Parse("20060102T150405", strings.TrimSpace(startProp.Value))
-		if err != nil {
+		if err != nil || start.Year() == 0 { // year 0 panics rrule-go
 			return nil, fmt.Errorf("time zone %q: %s DTSTART %q is not a local date-time", tzid, obs.Name, startProp.Value)
 		}
 		walls := []time.Time{start}
@@ -153,18 +153,21 @@ func newRuleZone(tzid string, vtz *ical.Component, until time.Time) (*ruleZone, 
 			if err != nil {
 				return nil, fmt.Errorf("time zone %q: RRULE %q: %v", tzid, rr.Value, err)
 			}
-			next := r.Iterator()
-			for n := 0; ; n++ {
-				w, ok := next()
-				if !ok || w.After(until) {
-					break
+			n := 0
+			err = walkRRule(r, func(w time.Time) (bool, error) {
+				if w.After(until) {
+					return false, nil
 				}
-				if n > maxOnsets {
-					return nil, fmt.Errorf("time zone %q: more than %d changes of offset before %s", tzid, maxOnsets, until.Format(time.DateOnly))
+				if n++; n > maxOnsets {
+					return false, fmt.Errorf("more than %d changes of offset before %s", maxOnsets, until.Format(time.DateOnly))
 				}
 				if !w.Equal(start) {
 					walls = append(walls, w)
 				}
+				return true, nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("time zone %q: RRULE %q: %v", tzid, rr.Value, err)
 			}
 		}
 		for _, rd := range obs.Props.Values(ical.PropRecurrenceDates) {
@@ -390,4 +393,26 @@ func unescapeText(v string) string {
 		}
 	}
 	return sb.String()
+}
+
+// walkRRule calls fn with each occurrence of r in order, until fn returns
+// false or an error, or the occurrences end. rrule-go panics on some rules
+// (BYDAY=20SA;BYMONTH=10, the 20th Saturday of October: found by
+// FuzzParseFeed): such a panic is an error.
+func walkRRule(r *rrule.RRule, fn func(time.Time) (bool, error)) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot be expanded (%v)", p)
+		}
+	}()
+	next := r.Iterator()
+	for {
+		w, ok := next()
+		if !ok {
+			return nil
+		}
+		if more, err := fn(w); err != nil || !more {
+			return err
+		}
+	}
 }

@@ -175,6 +175,9 @@ type Calsync struct {
 	HTTPTimeout time.Duration `mapstructure:"http_timeout"`
 	// GoogleAPIURL is the Google Calendar API's endpoint (a test server's in tests).
 	GoogleAPIURL string `mapstructure:"google_api_url"`
+	// AllDayAt is when members are reminded of all-day events, in each
+	// member's zone: "09:00 the day before", "18:00 2 days before", "08:00".
+	AllDayAt string `mapstructure:"all_day_at"`
 }
 
 // Panel tunes serve-panel, the members' web control panel.
@@ -252,7 +255,7 @@ func Default() Config {
 		Calsync: Calsync{
 			Horizon: 90 * 24 * time.Hour, Lookback: 24 * time.Hour, MaxVanishShare: 0.5,
 			NoticeWindow: 24 * time.Hour, FullSyncInterval: 24 * time.Hour, HTTPTimeout: 30 * time.Second,
-			GoogleAPIURL: "https://www.googleapis.com/calendar/v3/",
+			GoogleAPIURL: "https://www.googleapis.com/calendar/v3/", AllDayAt: "09:00 the day before",
 		},
 		Panel: Panel{
 			Listen: "127.0.0.1:8080", SessionTTL: 7 * 24 * time.Hour, PasswordSignIn: true,

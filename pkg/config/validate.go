@@ -12,6 +12,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 )
 
 // FieldError is one problem with one setting.
@@ -265,6 +267,9 @@ func (p *problems) calsync(c Calsync) {
 	}
 	if u, err := url.Parse(c.GoogleAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		p.add("calsync.google_api_url", `%q is not an absolute http(s) URL without a password (use "https://www.googleapis.com/calendar/v3/")`, c.GoogleAPIURL)
+	}
+	if _, err := schedule.ParseAllDayAt(c.AllDayAt); err != nil {
+		p.add("calsync.all_day_at", "%v", err)
 	}
 }
 

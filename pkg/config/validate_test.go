@@ -123,6 +123,7 @@ func TestValidateRejects(t *testing.T) {
 		{"webpush keys without a subject", func(c *Config) { c.WebPush.PublicKey, c.WebPush.PrivateKey = "pub", "priv" }, "webpush.subject", "is empty but the VAPID keys are set"},
 		{"twilio api url", func(c *Config) { c.Twilio.APIURL = "api.twilio.com" }, "twilio.api_url", "is not an http(s) URL"},
 		{"webhook url", func(c *Config) { c.Webhook.URL = "hooks.slack.com/services/T0/B0/secret" }, "webhook.url", "is not an http(s) URL"},
+		{"all-day reminder time", func(c *Config) { c.Calsync.AllDayAt = "9am the day before" }, "calsync.all_day_at", `"9am the day before" is not a time of day and a day`},
 		{"invoke concurrency", func(c *Config) { c.Invoke.Concurrency = 0 }, "invoke.concurrency", "0 is too small"},
 		{"invoke batch too large", func(c *Config) { c.Invoke.BatchSize = 5000 }, "invoke.batch_size", "5000 is too large (at most 1000"},
 		{"invoke lease shorter than the http timeout", func(c *Config) { c.Invoke.Lease = 15 * time.Second }, "invoke.lease", "must be longer than invoke.http_timeout"},

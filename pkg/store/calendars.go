@@ -26,11 +26,14 @@ const (
 
 // Calendar is a source of events that calendar-sync pulls.
 type Calendar struct {
-	ID       int64
-	Name     string // unique; what the CLI and the panel show
-	Kind     CalendarKind
-	Source   string // Google calendar id, or ICS URL / absolute file path
-	TimeZone string // IANA; the zone of events that name none (floating times, all-day events)
+	ID     int64
+	Name   string // unique; what the CLI and the panel show
+	Kind   CalendarKind
+	Source string // Google calendar id, or ICS URL / absolute file path
+	// TimeZone (IANA) is the zone of the events that name none (floating
+	// times, all-day events); "": the feed's X-WR-TIMEZONE, else each
+	// member's own zone.
+	TimeZone string
 
 	// What the last successful sync left for the next one: Google's
 	// nextSyncToken, the ICS server's ETag and Last-Modified. "" when none.
@@ -81,8 +84,10 @@ func (c *Calendar) validate() error {
 	if n := len([]rune(c.Source)); n > maxCalendarSource {
 		fe.add("source", "is %d characters long; at most %d", n, maxCalendarSource)
 	}
-	if _, err := schedule.LoadZone(c.TimeZone); err != nil {
-		fe.add("time_zone", "%v", err)
+	if c.TimeZone != "" {
+		if _, err := schedule.LoadZone(c.TimeZone); err != nil {
+			fe.add("time_zone", "%v", err)
+		}
 	}
 	return fe.err()
 }
@@ -124,14 +129,11 @@ const createCalendarSQL = `INSERT INTO calendars (name, kind, source, time_zone,
 VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?)`
 
 // CreateCalendar adds c and returns it as stored. The name is trimmed; an
-// empty time zone is UTC. The sync state (tokens, last sync, last error)
+// empty time zone stays empty (see Calendar.TimeZone). The sync state (tokens, last sync, last error)
 // of c is ignored: a new calendar has never been synced.
 func (s *Store) CreateCalendar(ctx context.Context, c Calendar) (Calendar, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Source = strings.TrimSpace(c.Source)
-	if c.TimeZone == "" {
-		c.TimeZone = "UTC"
-	}
 	if err := c.validate(); err != nil {
 		return Calendar{}, err
 	}
@@ -265,6 +267,9 @@ type SyncResult struct {
 	LastModified string
 	At           time.Time // when the sync ran; zero: now
 	Err          string    // why it failed; "" for a success. Cut to 4000 characters.
+	// Warning: the sync succeeded, but left something out (events it could
+	// not read); it is kept as the calendar's LastError until the next sync.
+	Warning string
 }
 
 // Sizes of the calendars columns that RecordCalendarSync writes.
@@ -274,7 +279,7 @@ const (
 	maxCalendarError        = 4000
 )
 
-const recordCalendarSyncOKSQL = `UPDATE calendars SET sync_token = ?, etag = ?, last_modified = ?, last_synced_at = ?, last_error = NULL, updated_at = ?
+const recordCalendarSyncOKSQL = `UPDATE calendars SET sync_token = ?, etag = ?, last_modified = ?, last_synced_at = ?, last_error = ?, updated_at = ?
 WHERE id = ?`
 
 const recordCalendarSyncErrSQL = `UPDATE calendars SET last_error = ?, updated_at = ? WHERE id = ?`
@@ -282,7 +287,8 @@ const recordCalendarSyncErrSQL = `UPDATE calendars SET last_error = ?, updated_a
 const calendarExistsSQL = `SELECT 1 FROM calendars WHERE id = ?`
 
 // RecordCalendarSync stores the outcome of a sync of calendar id. A success
-// stores the new sync state, sets LastSyncedAt to r.At and clears LastError.
+// stores the new sync state, sets LastSyncedAt to r.At and sets LastError
+// to r.Warning ("" clears it).
 // A failure sets LastError and keeps the sync state and LastSyncedAt (the
 // last success), so the next run starts from where the last good one ended.
 // ErrNotFound if there is no such calendar.
@@ -299,6 +305,9 @@ func (s *Store) RecordCalendarSync(ctx context.Context, id int64, r SyncResult) 
 	if e := []rune(r.Err); len(e) > maxCalendarError {
 		r.Err = string(e[:maxCalendarError-1]) + "…"
 	}
+	if w := []rune(r.Warning); len(w) > maxCalendarError {
+		r.Warning = string(w[:maxCalendarError-1]) + "…"
+	}
 	now := s.clock()
 	at := now
 	if !r.At.IsZero() {
@@ -308,7 +317,7 @@ func (s *Store) RecordCalendarSync(ctx context.Context, id int64, r SyncResult) 
 	var err error
 	if r.Err == "" {
 		res, err = s.db.ExecContext(ctx, recordCalendarSyncOKSQL, nullString(r.SyncToken), nullString(r.ETag),
-			nullString(r.LastModified), at, now, id)
+			nullString(r.LastModified), at, nullString(r.Warning), now, id)
 	} else {
 		res, err = s.db.ExecContext(ctx, recordCalendarSyncErrSQL, r.Err, now, id)
 	}

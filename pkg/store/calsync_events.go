@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 )
 
 // EventSync reports what SyncEvents did to one event.
@@ -29,6 +31,9 @@ type SyncEventsOptions struct {
 	NoticeWindow time.Duration
 	// BatchSize is how many events are written per transaction; 0: 200.
 	BatchSize int
+	// AllDayAt is when members are reminded of all-day events, in their
+	// own zones; nil: schedule.DefaultAllDayAt.
+	AllDayAt *schedule.AllDayAt
 }
 
 // normalizeEvent gives ev the form UpsertEvent stores: instants in UTC to
@@ -161,7 +166,7 @@ func (s *Store) SyncEvents(ctx context.Context, calendarID int64, events []Event
 		var done []EventSync
 		err := s.inTxRetry(ctx, func(tx *sql.Tx) error {
 			var err error
-			done, err = s.syncEventsTx(ctx, tx, calendarID, chunk, opts.NoticeWindow)
+			done, err = s.syncEventsTx(ctx, tx, calendarID, chunk, opts.NoticeWindow, allDayOr(opts.AllDayAt))
 			return err
 		})
 		if err != nil {
@@ -211,7 +216,8 @@ time_zone, status, source_updated_at, created_at, updated_at) VALUES `
 // syncEventsTx writes one batch of SyncEvents in its transaction: the new
 // events with multi-row INSERTs, the changed ones one by one. The changes
 // come back in the order of chunk; unchanged events are left out.
-func (s *Store) syncEventsTx(ctx context.Context, tx *sql.Tx, calendarID int64, chunk []Event, window time.Duration) ([]EventSync, error) {
+func (s *Store) syncEventsTx(ctx context.Context, tx *sql.Tx, calendarID int64, chunk []Event, window time.Duration,
+	allDay schedule.AllDayAt) ([]EventSync, error) {
 	// As in UpsertEvent: lock the calendar so that writers of its events
 	// take turns, and it cannot go away meanwhile.
 	var zone string
@@ -235,7 +241,7 @@ func (s *Store) syncEventsTx(ctx context.Context, tx *sql.Tx, calendarID int64, 
 	now := s.clock()
 	for i, e := range chunk {
 		if _, ok := existing[e.ExternalID]; ok {
-			if results[i], err = s.syncEventTx(ctx, tx, e, window); err != nil {
+			if results[i], err = s.syncEventTx(ctx, tx, e, window, allDay); err != nil {
 				return nil, err
 			}
 			continue
@@ -275,7 +281,7 @@ func (s *Store) syncEventsTx(ctx context.Context, tx *sql.Tx, calendarID int64, 
 }
 
 // syncEventTx is one event of SyncEvents, inside its transaction.
-func (s *Store) syncEventTx(ctx context.Context, tx *sql.Tx, e Event, window time.Duration) (EventSync, error) {
+func (s *Store) syncEventTx(ctx context.Context, tx *sql.Tx, e Event, window time.Duration, allDay schedule.AllDayAt) (EventSync, error) {
 	now := s.clock()
 	old, err := scanEvent(tx.QueryRowContext(ctx, eventByExternalIDSQL+s.forUpdate(), e.CalendarID, e.ExternalID))
 	switch {
@@ -312,17 +318,62 @@ func (s *Store) syncEventTx(ctx context.Context, tx *sql.Tx, e Event, window tim
 	if r.Change&(ChangeMoved|ChangeCancelled|ChangeRestored) == 0 {
 		return r, nil
 	}
+	if r.Change&ChangeRestored != 0 {
+		if err := s.reviveWithEventTx(ctx, tx, e.ID, now); err != nil {
+			return EventSync{}, err
+		}
+	}
 	if err := tx.QueryRowContext(ctx, activeRegistrationCountSQL, e.ID, RegistrationActive).Scan(&r.Registrations); err != nil {
 		return EventSync{}, fmt.Errorf("registrations of event #%d: %w", e.ID, err)
 	}
 	if r.Registrations == 0 {
 		return r, nil
 	}
-	if err := s.replanEvent(ctx, tx, e); err != nil {
+	if err := s.replanEvent(ctx, tx, e, allDay); err != nil {
 		return EventSync{}, err
 	}
 	if r.Notices, err = s.createChangeNotices(ctx, tx, e, old, r.Change, window, now); err != nil {
 		return EventSync{}, err
 	}
+	if r.Change&ChangeCancelled != 0 {
+		if err := s.cancelWithEventTx(ctx, tx, e.ID, now); err != nil {
+			return EventSync{}, err
+		}
+	}
 	return r, nil
+}
+
+const (
+	noteCancelledWithEventSQL = `INSERT INTO registration_event_cancelled (registration_id, cancelled_at)
+SELECT id, ? FROM registrations WHERE event_id = ? AND status = ?`
+	cancelWithEventSQL = `UPDATE registrations SET status = ?, cancelled_at = ?, updated_at = ? WHERE event_id = ? AND status = ?`
+	reviveWithEventSQL = `UPDATE registrations SET status = ?, cancelled_at = NULL, updated_at = ?
+WHERE event_id = ? AND status = ? AND id IN (SELECT registration_id FROM registration_event_cancelled)`
+	forgetCancelledWithEventSQL = `DELETE FROM registration_event_cancelled
+WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)`
+)
+
+// cancelWithEventTx cancels the active registrations of a cancelled event
+// (their pending reminders were cancelled by replanEvent), noting that the
+// event is why: they show as cancelled, and come back with the event.
+func (s *Store) cancelWithEventTx(ctx context.Context, tx *sql.Tx, eventID int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, noteCancelledWithEventSQL, now, eventID, RegistrationActive); err != nil {
+		return fmt.Errorf("cancel registrations of event #%d: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, cancelWithEventSQL, RegistrationCancelled, now, now, eventID, RegistrationActive); err != nil {
+		return fmt.Errorf("cancel registrations of event #%d: %w", eventID, err)
+	}
+	return nil
+}
+
+// reviveWithEventTx brings back the registrations that were cancelled with
+// their event, now restored; replanEvent then plans their reminders.
+func (s *Store) reviveWithEventTx(ctx context.Context, tx *sql.Tx, eventID int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, reviveWithEventSQL, RegistrationActive, now, eventID, RegistrationCancelled); err != nil {
+		return fmt.Errorf("revive registrations of event #%d: %w", eventID, err)
+	}
+	if _, err := tx.ExecContext(ctx, forgetCancelledWithEventSQL, eventID); err != nil {
+		return fmt.Errorf("revive registrations of event #%d: %w", eventID, err)
+	}
+	return nil
 }

@@ -66,6 +66,9 @@ type RuleChanges struct {
 	Create  []RuleMatch // a registration (origin "rule:<id>") and its reminders for each
 	Revive  []int64     // registrations cancelled as unmatched whose event matches again
 	Unmatch []int64     // active rule registrations whose event no longer matches their rule
+	// AllDayAt is when members are reminded of all-day events, in their
+	// own zones; nil: schedule.DefaultAllDayAt.
+	AllDayAt *schedule.AllDayAt
 }
 
 // RuleChangesApplied reports what ApplyRuleChanges did.
@@ -117,7 +120,7 @@ var bulkInsertRegistrationsTail = map[Dialect]string{
 	SQLite: ` ON CONFLICT DO NOTHING`,
 }
 
-const eventsForRegistrationHead = `SELECT id, title, start_at, time_zone, status FROM events WHERE id IN `
+const eventsForRegistrationHead = `SELECT id, title, start_at, time_zone, status, all_day FROM events WHERE id IN `
 
 const registrationsOfEventsHead = `SELECT id, user_id, event_id, origin, status FROM registrations WHERE event_id IN `
 
@@ -164,6 +167,7 @@ func registrationsOfEventsTx(ctx context.Context, tx *sql.Tx, eventIDs []int64) 
 type eventState struct {
 	title, zone, status string
 	start               time.Time
+	allDay              bool
 }
 
 // eventsForRegistrationTx reads what a registration takes from each event.
@@ -179,7 +183,7 @@ func eventsForRegistrationTx(ctx context.Context, tx *sql.Tx, ids []int64) (map[
 			var id int64
 			var e eventState
 			var start anyTime
-			if err := rows.Scan(&id, &e.title, &start, &e.zone, &e.status); err != nil {
+			if err := rows.Scan(&id, &e.title, &start, &e.zone, &e.status, &e.allDay); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("events: %w", err)
 			}
@@ -199,7 +203,8 @@ func eventsForRegistrationTx(ctx context.Context, tx *sql.Tx, ids []int64) (map[
 // A match is skipped when its rule was paused or removed, or its user
 // disabled, meanwhile; when its event is gone or cancelled; and when the
 // registration exists (cancelled by its user, perhaps).
-func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, matches []RuleMatch, rules map[int64]bool, out *RuleChangesApplied) error {
+func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, matches []RuleMatch, rules map[int64]bool, allDay schedule.AllDayAt,
+	out *RuleChangesApplied) error {
 	if len(matches) == 0 {
 		return nil
 	}
@@ -223,6 +228,7 @@ func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, match
 	var regs []Registration
 	var planned [][]schedule.Planned
 	var rows [][]any
+	zones := make(map[int64]*time.Location)
 	for _, m := range matches {
 		usable, err := s.ruleUsable(ctx, tx, m.Rule.ID, rules)
 		if err != nil {
@@ -234,7 +240,11 @@ func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, match
 			out.Skipped++
 			continue
 		}
-		due, _ := schedule.Plan(ev.start, m.Rule.Channels, m.Rule.Leads, now)
+		member, err := userZoneTx(ctx, tx, m.Rule.UserID, zones)
+		if err != nil {
+			return err
+		}
+		start, zone, due, _ := planFor(localEvent{start: ev.start, zone: ev.zone, allDay: ev.allDay}, member, m.Rule.Channels, m.Rule.Leads, allDay, now)
 		if len(due) == 0 {
 			out.TooLate++
 			continue
@@ -246,7 +256,7 @@ func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, match
 		}
 		reg := Registration{
 			UserID: m.Rule.UserID, EventID: m.Event.ID, RuleID: m.Rule.ID, Origin: key.origin,
-			Title: title, StartAt: dbTime(ev.start), TimeZone: ev.zone, Channels: m.Rule.Channels, Leads: m.Rule.Leads,
+			Title: title, StartAt: dbTime(start), TimeZone: zone, Channels: m.Rule.Channels, Leads: m.Rule.Leads,
 			Status: RegistrationActive, CreatedBy: createdByCalendarSync, CreatedAt: now, UpdatedAt: now,
 		}
 		regs, planned = append(regs, reg), append(planned, due)
@@ -311,13 +321,15 @@ func (s *Store) unmatchRegistrationTx(ctx context.Context, tx *sql.Tx, id int64,
 	return nil
 }
 
+const eventForLocalRegistrationSQL = `SELECT title, start_at, time_zone, status, all_day FROM events WHERE id = ?`
+
 const deleteUnmatchedSQL = `DELETE FROM registration_unmatched WHERE registration_id = ?`
 
 const retitleRegistrationSQL = `UPDATE registrations SET title = ? WHERE id = ?`
 
 const reviveRegistrationSQL = `UPDATE registrations SET status = ?, cancelled_at = NULL, updated_at = ? WHERE id = ? AND status = ?`
 
-func (s *Store) reviveRegistrationTx(ctx context.Context, tx *sql.Tx, id int64, out *RuleChangesApplied) error {
+func (s *Store) reviveRegistrationTx(ctx context.Context, tx *sql.Tx, id int64, allDay schedule.AllDayAt, out *RuleChangesApplied) error {
 	r, err := scanRegistration(tx.QueryRowContext(ctx, registrationByIDSQL+s.forUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		out.Skipped++
@@ -338,7 +350,8 @@ func (s *Store) reviveRegistrationTx(ctx context.Context, tx *sql.Tx, id int64, 
 	}
 	var title, zone, status string
 	var start time.Time
-	err = tx.QueryRowContext(ctx, eventForRegistrationSQL, r.EventID).Scan(&title, &start, &zone, &status)
+	var wholeDay bool
+	err = tx.QueryRowContext(ctx, eventForLocalRegistrationSQL, r.EventID).Scan(&title, &start, &zone, &status, &wholeDay)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != string(EventConfirmed) || !start.After(s.now())) {
 		out.Skipped++
 		return nil
@@ -366,7 +379,11 @@ func (s *Store) reviveRegistrationTx(ctx context.Context, tx *sql.Tx, id int64, 
 		}
 	}
 	r.Status = RegistrationActive
-	if _, err := s.replan(ctx, tx, r, start, "event moved"); err != nil {
+	member, err := userZoneTx(ctx, tx, r.UserID, map[int64]*time.Location{})
+	if err != nil {
+		return err
+	}
+	if _, err := s.replanLocal(ctx, tx, r, localEvent{start: start, zone: zone, allDay: wholeDay}, member, allDay, "event moved"); err != nil {
 		return err
 	}
 	out.Revived++

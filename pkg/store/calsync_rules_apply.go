@@ -44,13 +44,13 @@ func (s *Store) ApplyRuleChanges(ctx context.Context, c RuleChanges) (RuleChange
 				case o.undo:
 					err = s.unmatchRegistrationTx(ctx, tx, o.regID, &part)
 				default:
-					err = s.reviveRegistrationTx(ctx, tx, o.regID, &part)
+					err = s.reviveRegistrationTx(ctx, tx, o.regID, allDayOr(c.AllDayAt), &part)
 				}
 				if err != nil {
 					return err
 				}
 			}
-			return s.createRuleRegistrationsTx(ctx, tx, creates, rules, &part)
+			return s.createRuleRegistrationsTx(ctx, tx, creates, rules, allDayOr(c.AllDayAt), &part)
 		})
 		if err != nil {
 			return total, err

@@ -108,7 +108,7 @@ func (e *Event) validate(calendarMissing bool) error {
 	case e.EndAt.Before(e.StartAt):
 		fe.add("end", "%s is before the start %s", e.EndAt.Format(time.RFC3339), e.StartAt.Format(time.RFC3339))
 	}
-	if !calendarMissing || e.TimeZone != "" {
+	if e.TimeZone != "" { // "": floating, local to each member (see memberStart)
 		if _, err := schedule.LoadZone(e.TimeZone); err != nil {
 			fe.add("time_zone", "%v", err)
 		}
@@ -229,7 +229,7 @@ func (s *Store) UpsertEvent(ctx context.Context, ev Event) (Event, EventChange, 
 			return fmt.Errorf("update event #%d: %w", e.ID, err)
 		}
 		if change&(ChangeMoved|ChangeCancelled|ChangeRestored) != 0 {
-			if err := s.replanEvent(ctx, tx, e); err != nil {
+			if err := s.replanEvent(ctx, tx, e, schedule.DefaultAllDayAt); err != nil {
 				return err
 			}
 		}
@@ -327,3 +327,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, error) 
 	}
 	return events, nil
 }
+
+// Validate checks ev as SyncEvents would before storing it: a source that
+// returns an event that fails it makes the whole sync fail.
+func (e Event) Validate() error { return e.validate(false) }

@@ -190,6 +190,13 @@ func fillFromEvent(ctx context.Context, tx *sql.Tx, nr *NewRegistration) error {
 	if nr.Title == "" {
 		nr.Title = title
 	}
+	if zone == "" { // a floating event: at its wall clock in the member's zone
+		member, err := userZoneTx(ctx, tx, nr.UserID, map[int64]*time.Location{})
+		if err != nil {
+			return err
+		}
+		start, zone = memberStart(start, "", member), member.String()
+	}
 	nr.StartAt, nr.TimeZone = start, zone
 	return nil
 }

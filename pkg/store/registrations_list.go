@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,13 +35,26 @@ type RegistrationView struct {
 	UserPhone string
 	UserEmail string
 	LivePush  int // push subscriptions not expired
+
+	// CancelledWhy says why calendar-sync cancelled it (its event was
+	// cancelled or removed, or no longer matches its rule); "" when it is
+	// active, or was cancelled by a person.
+	CancelledWhy string
 }
+
+// Why calendar-sync cancelled a registration (RegistrationView.CancelledWhy).
+const (
+	CancelledWithEvent = "its event was cancelled or removed from the calendar"
+	CancelledUnmatched = "its event's title no longer matches the rule"
+)
 
 const listRegistrationsSQL = `SELECT ` + registrationColumns + `, u.login, u.time_zone,
   (SELECT MIN(d.due_at) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
   (SELECT COUNT(*) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
   u.phone, u.email,
-  (SELECT COUNT(*) FROM push_subscriptions p WHERE p.user_id = u.id AND p.expired_at IS NULL)
+  (SELECT COUNT(*) FROM push_subscriptions p WHERE p.user_id = u.id AND p.expired_at IS NULL),
+  (SELECT COUNT(*) FROM registration_event_cancelled c WHERE c.registration_id = r.id),
+  (SELECT COUNT(*) FROM registration_unmatched m WHERE m.registration_id = r.id)
 FROM registrations r JOIN users u ON u.id = r.user_id`
 
 // ListRegistrations lists registrations by start, then id. The
@@ -83,15 +98,49 @@ func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]
 	for rows.Next() {
 		var v RegistrationView
 		var next anyTime
+		var withEvent, unmatched int
 		if v.Registration, err = scanRegistration(rows, &v.UserLogin, &v.UserTimeZone, &next, &v.Pending,
-			&v.UserPhone, &v.UserEmail, &v.LivePush); err != nil {
+			&v.UserPhone, &v.UserEmail, &v.LivePush, &withEvent, &unmatched); err != nil {
 			return nil, fmt.Errorf("list registrations: %w", err)
 		}
 		v.NextDueAt = next.Time
+		switch {
+		case v.Status != RegistrationCancelled:
+		case withEvent > 0:
+			v.CancelledWhy = CancelledWithEvent
+		case unmatched > 0:
+			v.CancelledWhy = CancelledUnmatched
+		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
 	}
 	return out, nil
+}
+
+const registrationCancelledWhySQL = `SELECT r.status,
+  (SELECT COUNT(*) FROM registration_event_cancelled c WHERE c.registration_id = r.id),
+  (SELECT COUNT(*) FROM registration_unmatched m WHERE m.registration_id = r.id)
+FROM registrations r WHERE r.id = ?`
+
+// RegistrationCancelledWhy says why calendar-sync cancelled registration
+// id, as RegistrationView.CancelledWhy; ErrNotFound if there is none.
+func (s *Store) RegistrationCancelledWhy(ctx context.Context, id int64) (string, error) {
+	var status RegistrationStatus
+	var withEvent, unmatched int
+	err := s.db.QueryRowContext(ctx, registrationCancelledWhySQL, id).Scan(&status, &withEvent, &unmatched)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", fmt.Errorf("registration #%d: %w", id, ErrNotFound)
+	case err != nil:
+		return "", fmt.Errorf("registration #%d: %w", id, err)
+	case status != RegistrationCancelled:
+		return "", nil
+	case withEvent > 0:
+		return CancelledWithEvent, nil
+	case unmatched > 0:
+		return CancelledUnmatched, nil
+	}
+	return "", nil
 }

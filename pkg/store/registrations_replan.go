@@ -141,7 +141,7 @@ const activeRegistrationsOfEventSQL = `SELECT ` + registrationColumns + ` FROM r
 // replanEvent brings the pending deliveries of every active registration
 // of ev in line with it, inside the caller's transaction: a cancelled
 // event cancels them, a moved one moves them.
-func (s *Store) replanEvent(ctx context.Context, tx *sql.Tx, ev Event) error {
+func (s *Store) replanEvent(ctx context.Context, tx *sql.Tx, ev Event, allDay schedule.AllDayAt) error {
 	rows, err := tx.QueryContext(ctx, activeRegistrationsOfEventSQL, ev.ID, RegistrationActive)
 	if err != nil {
 		return fmt.Errorf("registrations of event #%d: %w", ev.ID, err)
@@ -159,6 +159,7 @@ func (s *Store) replanEvent(ctx context.Context, tx *sql.Tx, ev Event) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("registrations of event #%d: %w", ev.ID, err)
 	}
+	zones := make(map[int64]*time.Location)
 	for _, r := range regs {
 		if ev.Status == EventCancelled {
 			if _, err := tx.ExecContext(ctx, cancelPendingDeliveriesSQL, StateCancelled, "event cancelled", s.clock(), r.ID, StatePending); err != nil {
@@ -166,7 +167,11 @@ func (s *Store) replanEvent(ctx context.Context, tx *sql.Tx, ev Event) error {
 			}
 			continue
 		}
-		if _, err := s.replan(ctx, tx, r, ev.StartAt, "event moved"); err != nil {
+		member, err := userZoneTx(ctx, tx, r.UserID, zones)
+		if err != nil {
+			return err
+		}
+		if _, err := s.replanLocal(ctx, tx, r, localEvent{start: ev.StartAt, zone: ev.TimeZone, allDay: ev.AllDay}, member, allDay, "event moved"); err != nil {
 			return err
 		}
 	}
@@ -186,6 +191,25 @@ const moveRegistrationSQL = `UPDATE registrations SET start_at = ?, updated_at =
 // come back, and the missing ones are created. The unique key keeps a
 // reminder that was already sent for this start from being sent again.
 func (s *Store) replan(ctx context.Context, tx *sql.Tx, r Registration, start time.Time, why string) (Replanned, error) {
+	return s.replanWith(ctx, tx, r, start, why, func(now time.Time) ([]schedule.Planned, []schedule.Planned) {
+		return schedule.Plan(dbTime(start), r.Channels, r.Leads, now)
+	})
+}
+
+// replanLocal is replan for a registration of ev, as a member in member
+// sees it (see planFor): all-day and floating events are local to them.
+func (s *Store) replanLocal(ctx context.Context, tx *sql.Tx, r Registration, ev localEvent, member *time.Location,
+	allDay schedule.AllDayAt, why string) (Replanned, error) {
+	start := memberStart(ev.start, ev.zone, member)
+	return s.replanWith(ctx, tx, r, start, why, func(now time.Time) ([]schedule.Planned, []schedule.Planned) {
+		_, _, due, skipped := planFor(ev, member, r.Channels, r.Leads, allDay, now)
+		return due, skipped
+	})
+}
+
+// replanWith is replan with the reminders for start that plan returns.
+func (s *Store) replanWith(ctx context.Context, tx *sql.Tx, r Registration, start time.Time, why string,
+	plan func(now time.Time) (due, skipped []schedule.Planned)) (Replanned, error) {
 	now := s.clock()
 	start = dbTime(start)
 	var out Replanned
@@ -202,7 +226,7 @@ func (s *Store) replan(ctx context.Context, tx *sql.Tx, r Registration, start ti
 		return out, fmt.Errorf("replan registration #%d: %w", r.ID, err)
 	}
 	var due []schedule.Planned
-	due, out.Skipped = schedule.Plan(start, r.Channels, r.Leads, now)
+	due, out.Skipped = plan(now)
 	if out.Created, err = s.insertDeliveries(ctx, tx, r, KindReminder, due, now); err != nil {
 		return out, err
 	}
