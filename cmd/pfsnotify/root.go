@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/pfsnotify/pfsnotify/pkg/buildinfo"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -55,6 +56,8 @@ func newRootCmd(a *app) *cobra.Command {
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints buildinfo's line, before any configuration is read.
+		Version: buildinfo.Read().Version,
 		Example: `  pfsnotify db migrate
   pfsnotify user add alice --name "Alice Liddell" --email alice@example.org --phone "+41 22 767 61 11" --tz Europe/Zurich
   pfsnotify registration add --user alice --at "2026-12-01 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m`,
@@ -63,6 +66,7 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate(buildinfo.Read().String() + "\n")
 	flags := root.PersistentFlags()
 	flags.StringVar(&a.configPath, "config", "", "config file (default: the first of ./pfsnotify.yaml, $XDG_CONFIG_HOME/pfsnotify/config.yaml, /etc/pfsnotify/config.yaml)")
 	flags.String("db-driver", "", `database driver, "sqlite" or "mysql" (database.driver)`)
@@ -86,6 +90,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newInvokeCmd(a),
 		newServeTwiMLCmd(a),
 		newServePanelCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }
