@@ -23,9 +23,10 @@ type app struct {
 	v              *viper.Viper
 	configPath     string
 
-	cfg    config.Config
-	log    *slog.Logger
-	loaded bool
+	cfg        config.Config
+	configFile string // the file the configuration came from; "" for none
+	log        *slog.Logger
+	loaded     bool
 }
 
 func newApp(stdout, stderr io.Writer, environ []string) *app {
@@ -91,6 +92,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newServeTwiMLCmd(a),
 		newServePanelCmd(a),
 		newVersionCmd(a),
+		newDoctorCmd(a),
 	)
 	return root
 }
@@ -100,7 +102,8 @@ func (a *app) load() error {
 	if a.loaded {
 		return nil
 	}
-	cfg, _, warnings, err := loadConfig(a.v, a.configPath, a.environ)
+	cfg, file, warnings, err := loadConfig(a.v, a.configPath, a.environ)
+	a.configFile = file
 	if err != nil {
 		return usageError{err}
 	}
