@@ -93,6 +93,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newServePanelCmd(a),
 		newVersionCmd(a),
 		newDoctorCmd(a),
+		newManCmd(a),
 	)
 	return root
 }
