@@ -95,6 +95,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newDoctorCmd(a),
 		newManCmd(a),
 	)
+	registerCompletions(a, root)
 	return root
 }
 
