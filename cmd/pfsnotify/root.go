@@ -42,7 +42,7 @@ production):
   serve-twiml     answers Twilio's webhooks for reminder calls
   invoke          sends the reminders that are due (cron, every minute)
   calendar-sync   turns calendar events into registrations (cron)
-and admin commands: db, user, registration, rule, calendar.
+and admin commands: db, user, registration, rule, calendar, doctor, version, man.
 
 Configuration comes from a YAML file (--config; else ./pfsnotify.yaml,
 $XDG_CONFIG_HOME/pfsnotify/config.yaml, /etc/pfsnotify/config.yaml), from
@@ -61,7 +61,8 @@ func newRootCmd(a *app) *cobra.Command {
 		Version: buildinfo.Read().Version,
 		Example: `  pfsnotify db migrate
   pfsnotify user add alice --name "Alice Liddell" --email alice@example.org --phone "+41 22 767 61 11" --tz Europe/Zurich
-  pfsnotify registration add --user alice --at "2026-12-01 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m`,
+  pfsnotify registration add --user alice --at "tomorrow 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m
+  pfsnotify doctor`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.load()
 		},
