@@ -29,6 +29,7 @@ type invokeOptions struct {
 	timeZone string        // --tz of --at
 	window   time.Duration // --window: a dry run at --at shows what falls due in (at-window, at]
 	quiet    bool
+	metrics  string // --metrics-file
 	changed  func(string) bool
 }
 
@@ -72,7 +73,8 @@ database cannot be reached or a reminder failed for good.`,
   pfsnotify invoke --dry-run
   pfsnotify invoke --dry-run --at "tomorrow 09:00"     # who gets called at 09:00 tomorrow?
   pfsnotify invoke --dry-run --at "monday 08:30" --window 30m --tz Europe/Zurich
-  pfsnotify invoke --loop --interval 15s`,
+  pfsnotify invoke --loop --interval 15s
+  pfsnotify invoke -q --metrics-file /var/lib/prometheus/node-exporter/pfsnotify-invoke.prom`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.changed = cmd.Flags().Changed
@@ -88,12 +90,18 @@ database cannot be reached or a reminder failed for good.`,
 	flags.StringVar(&opts.timeZone, "tz", "", "IANA zone of --at (default: defaults.time_zone)")
 	flags.DurationVar(&opts.window, "window", time.Minute, "with --at: show what falls due within this much before it")
 	flags.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing unless something failed (for cron)")
-	cmd.MarkFlagsMutuallyExclusive("once", "loop")
-	cmd.MarkFlagsMutuallyExclusive("loop", "dry-run")
+	flags.StringVar(&opts.metrics, "metrics-file", "", metricsFileUsage+"; with --loop, after every pass")
+	// Flags that exclude each other are checked in runInvoke: a usage
+	// error (exit status 2), which cobra's flag groups do not give.
 	return cmd
 }
 
 func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
+	for _, pair := range [][2]string{{"once", "loop"}, {"loop", "dry-run"}, {"dry-run", "metrics-file"}} {
+		if opts.changed(pair[0]) && opts.changed(pair[1]) {
+			return usagef("--%s and --%s do not go together", pair[0], pair[1])
+		}
+	}
 	if opts.interval == 0 {
 		opts.interval = a.cfg.Invoke.Interval
 	}
@@ -125,8 +133,12 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		}
 	}
 	a.tuneGC()
+	started := time.Now()
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
+		if opts.metrics != "" {
+			a.writeInvokeMetrics(opts.metrics, started, dispatch.Summary{}, err)
+		}
 		return err
 	}
 	defer s.Close()
@@ -144,7 +156,12 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		return a.printDryRun(ctx, d, at, atZone, opts.window)
 	case opts.loop:
 		a.log.Info("invoke loop started", "interval", opts.interval, "channels", len(channels))
+		started = time.Now()
 		d.Loop(ctx, opts.interval, func(sum dispatch.Summary, err error) {
+			if opts.metrics != "" {
+				a.writeInvokeMetrics(opts.metrics, started, sum, err)
+			}
+			started = time.Now()
 			a.warnChannelsDown(sum)
 			if err != nil {
 				a.log.Error("invoke pass failed", "database", s.Name(), "err", err)
@@ -155,13 +172,19 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		a.log.Info("invoke loop stopped")
 		return nil
 	}
+	started = time.Now()
 	sum, err := d.RunOnce(ctx)
 	a.warnChannelsDown(sum)
 	if err != nil {
-		return fmt.Errorf("invoke (database %s): %w", s.Name(), err)
+		err = fmt.Errorf("invoke (database %s): %w", s.Name(), err)
+	} else if sum.Failed > 0 {
+		err = fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
 	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
+	if opts.metrics != "" {
+		a.writeInvokeMetrics(opts.metrics, started, sum, err)
+	}
+	if err != nil {
+		return err
 	}
 	if !opts.quiet {
 		a.printf("invoke: %s", sum)
