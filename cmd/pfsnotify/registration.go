@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -87,6 +88,13 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 	if err != nil {
 		return err
 	}
+	if opts.eventID != 0 {
+		if _, err := s.EventByID(ctx, opts.eventID); errors.Is(err, store.ErrNotFound) {
+			return notFoundf("event: no event #%d (calendar-sync brings events in; pfsnotify rule test --pattern . lists them)", opts.eventID)
+		} else if err != nil {
+			return err
+		}
+	}
 	nr := store.NewRegistration{
 		UserID: u.ID, EventID: opts.eventID, Title: opts.title, Message: opts.message,
 		Channels: channels, Leads: leads, CreatedBy: "cli",
@@ -110,6 +118,9 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 	loc := userZone(u)
 	for _, p := range skipped {
 		a.warnf("%s", p.SkippedWarning(loc))
+	}
+	if why := a.reachesNobody(ctx, s, reg, u); why != "" {
+		a.warnf("registration #%d reaches nobody: %s", reg.ID, why)
 	}
 	a.printf("added registration #%d for %s: %q at %s; %s, next due %s (%s)",
 		reg.ID, u.Login, reg.Title, schedule.FormatInZone(reg.StartAt, loc), plural(len(created), "reminder"),

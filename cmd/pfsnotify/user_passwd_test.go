@@ -67,7 +67,7 @@ func TestUserPasswd(t *testing.T) {
 		{"too short", "short\n", []string{"user", "passwd", "alice"}, 2, "password: is 5 characters long; use at least 10", " spaced out password "},
 		{"too long", strings.Repeat("x", 73) + "\n", []string{"user", "passwd", "alice"}, 2, "at most 72", " spaced out password "},
 		{"nothing on stdin", "", []string{"user", "passwd", "alice"}, 2, "password: none on standard input", " spaced out password "},
-		{"unknown user", "correct horse battery\n", []string{"user", "passwd", "zed"}, 2, `user: no user "zed"`, " spaced out password "},
+		{"unknown user", "correct horse battery\n", []string{"user", "passwd", "zed"}, 1, `user: no user "zed"`, " spaced out password "},
 		{"never a flag", "", []string{"user", "passwd", "alice", "--password", "x"}, 2, "unknown flag: --password", " spaced out password "},
 		{"clear", "", []string{"user", "passwd", "alice", "--clear"}, 0, "removed the password of alice", "-"},
 	} {
