@@ -19,6 +19,9 @@ type calendarSyncOptions struct {
 	dryRun    bool
 	force     bool
 	quiet     bool
+	// metricsFile and report: --metrics-file (metrics_file.go).
+	metricsFile string
+	report      func(calsync.Report)
 }
 
 func newCalendarSyncCmd(a *app) *cobra.Command {
@@ -59,7 +62,9 @@ the next runs) and logs the rows deleted per table: see pfsnotify db prune.`,
   */5 * * * *  pfsnotify --config /etc/pfsnotify/config.yaml calendar-sync -q`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCalendarSync(cmd.Context(), a, opts)
+			m := newSyncMetrics()
+			opts.report = m.add
+			return m.finish(a, opts.metricsFile, runCalendarSync(cmd.Context(), a, opts))
 		},
 	}
 	flags := cmd.Flags()
@@ -68,6 +73,7 @@ the next runs) and logs the rows deleted per table: see pfsnotify db prune.`,
 	flags.BoolVar(&opts.dryRun, "dry-run", false, "fetch and compare, print what would change, change nothing")
 	flags.BoolVar(&opts.force, "force", false, "cancel vanished events even when more than calsync.max_vanish_share vanished at once")
 	flags.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing unless something fails")
+	flags.StringVar(&opts.metricsFile, "metrics-file", "", metricsFileUsage)
 	return cmd
 }
 
@@ -107,6 +113,9 @@ func runCalendarSync(ctx context.Context, a *app, opts calendarSyncOptions) erro
 	failed := 0
 	for _, c := range calendars {
 		rep := syncer.Sync(ctx, c, run)
+		if opts.report != nil {
+			opts.report(rep)
+		}
 		switch {
 		case rep.Busy:
 			a.warnf("%s", rep)

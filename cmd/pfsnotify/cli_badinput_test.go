@@ -19,7 +19,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		wantErr  []string // each must appear on standard error
 	}{
 		{"unknown user", []string{"registration", "add", "--user", "nobody", "--at", "2099-12-01 09:00", "--title", "T", "--channel", "push", "--lead", "5m"},
-			2, []string{"user:", `no user "nobody"`}},
+			1, []string{"user:", `no user "nobody"`}}, // not found: 1, as everywhere
 		{"unparseable date", []string{"registration", "add", "--user", "alice", "--at", "next tuesday", "--title", "T", "--channel", "push", "--lead", "5m"},
 			2, []string{"at:", "next tuesday"}},
 		{"impossible date", []string{"registration", "add", "--user", "alice", "--at", "2099-02-30 09:00", "--title", "T", "--channel", "push", "--lead", "5m"},
@@ -43,7 +43,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"both --at and --event", []string{"registration", "add", "--user", "alice", "--at", "2099-12-01 09:00", "--event", "1", "--channel", "push", "--lead", "5m"},
 			2, []string{"exactly one of --at"}},
 		{"unknown event", []string{"registration", "add", "--user", "alice", "--event", "99", "--channel", "push", "--lead", "5m"},
-			2, []string{"event:", "no event #99"}},
+			1, []string{"event:", "no event #99"}},
 		{"phone without country code", []string{"user", "add", "bob", "--phone", "555 0100"},
 			2, []string{"phone:", "country code"}},
 		{"phone that is not a number", []string{"user", "add", "bob", "--phone", "+1 call me"},

@@ -74,7 +74,7 @@ func runDemo(ctx context.Context, a *app, opts demoOptions) error {
 		return ctx.Err()
 	}
 	a.printf("running one pass of invoke (the main job; cron runs it every minute):")
-	d, _, err := a.newDispatcher(s)
+	d, _, err := a.newDispatcher(s, time.Time{})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,11 @@ type invokeOptions struct {
 	loop     bool
 	interval time.Duration
 	dryRun   bool
+	at       string        // --at: the instant of a dry run
+	timeZone string        // --tz of --at
+	window   time.Duration // --window: a dry run at --at shows what falls due in (at-window, at]
 	quiet    bool
+	metrics  string // --metrics-file
 	changed  func(string) bool
 }
 
@@ -56,12 +60,21 @@ a database that stops answering ends the run with exit status 1.
 When every send of a channel failed and will be retried (the push service or
 Twilio is unreachable), invoke says so on standard error, also with -q.
 
+--dry-run --at TIME shows what a run at that instant would send: who, on
+which channel, for which event; by default what falls due in the minute up to
+it (--window; a run every minute sends that), as if nothing were sent before.
+TIME is read in --tz (default: defaults.time_zone), as in registration add:
+"tomorrow 09:00", "+2h", "monday 08:30", "2026-12-01 09:00".
+
 Exit status: 0 when everything due was sent or will be retried, 1 when the
 database cannot be reached or a reminder failed for good.`,
 		Example: `  # crontab: every minute, mail only on failure
   * * * * *  pfsnotify --config /etc/pfsnotify/config.yaml invoke -q
   pfsnotify invoke --dry-run
-  pfsnotify invoke --loop --interval 15s`,
+  pfsnotify invoke --dry-run --at "tomorrow 09:00"     # who gets called at 09:00 tomorrow?
+  pfsnotify invoke --dry-run --at "monday 08:30" --window 30m --tz Europe/Zurich
+  pfsnotify invoke --loop --interval 15s
+  pfsnotify invoke -q --metrics-file /var/lib/prometheus/node-exporter/pfsnotify-invoke.prom`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.changed = cmd.Flags().Changed
@@ -73,35 +86,82 @@ database cannot be reached or a reminder failed for good.`,
 	flags.BoolVar(&opts.loop, "loop", false, "run passes every --interval until stopped")
 	flags.DurationVar(&opts.interval, "interval", 0, "pause between passes with --loop (default invoke.interval, 15s)")
 	flags.BoolVar(&opts.dryRun, "dry-run", false, "print what would be sent, change nothing")
+	flags.StringVar(&opts.at, "at", "", `with --dry-run: what would be sent at this instant, e.g. "tomorrow 09:00", "+2h"`)
+	flags.StringVar(&opts.timeZone, "tz", "", "IANA zone of --at (default: defaults.time_zone)")
+	flags.DurationVar(&opts.window, "window", time.Minute, "with --at: show what falls due within this much before it")
 	flags.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing unless something failed (for cron)")
-	cmd.MarkFlagsMutuallyExclusive("once", "loop")
-	cmd.MarkFlagsMutuallyExclusive("loop", "dry-run")
+	flags.StringVar(&opts.metrics, "metrics-file", "", metricsFileUsage+"; with --loop, after every pass")
+	// Flags that exclude each other are checked in runInvoke: a usage
+	// error (exit status 2), which cobra's flag groups do not give.
 	return cmd
 }
 
 func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
+	for _, pair := range [][2]string{{"once", "loop"}, {"loop", "dry-run"}, {"dry-run", "metrics-file"}} {
+		if opts.changed(pair[0]) && opts.changed(pair[1]) {
+			return usagef("--%s and --%s do not go together", pair[0], pair[1])
+		}
+	}
 	if opts.interval == 0 {
 		opts.interval = a.cfg.Invoke.Interval
 	}
 	if opts.interval < time.Second {
 		return usagef("--interval %s is too short: use 1s or more", opts.interval)
 	}
+	var at time.Time
+	atZone := time.UTC
+	switch {
+	case opts.at == "" && (opts.changed("tz") || opts.changed("window")):
+		return usagef("--tz and --window go with --at")
+	case opts.at != "" && !opts.dryRun:
+		return usagef("--at goes with --dry-run: invoke sends what is due now")
+	case opts.at != "":
+		zone := opts.timeZone
+		if zone == "" {
+			zone = a.cfg.Defaults.TimeZone
+		}
+		loc, err := schedule.LoadZone(zone)
+		if err != nil {
+			return &store.FieldError{Field: "tz", Problem: err.Error()}
+		}
+		atZone = loc
+		if at, err = schedule.ParseAt(opts.at, loc, time.Now()); err != nil {
+			return &store.FieldError{Field: "at", Problem: err.Error()}
+		}
+		if opts.window <= 0 {
+			return &store.FieldError{Field: "window", Problem: fmt.Sprintf("%v is not a positive duration", opts.window)}
+		}
+	}
 	a.tuneGC()
+	started := time.Now()
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
+		if opts.metrics != "" {
+			a.writeInvokeMetrics(opts.metrics, started, dispatch.Summary{}, err)
+		}
 		return err
 	}
 	defer s.Close()
-	d, channels, err := a.newDispatcher(s)
+	if !at.IsZero() {
+		// The store and the dispatcher see the clock at --at: what is due
+		// then, and what would be skipped as too late then.
+		s.SetClock(func() time.Time { return at })
+	}
+	d, channels, err := a.newDispatcher(s, at)
 	if err != nil {
 		return err
 	}
 	switch {
 	case opts.dryRun:
-		return a.printDryRun(ctx, d)
+		return a.printDryRun(ctx, d, at, atZone, opts.window)
 	case opts.loop:
 		a.log.Info("invoke loop started", "interval", opts.interval, "channels", len(channels))
+		started = time.Now()
 		d.Loop(ctx, opts.interval, func(sum dispatch.Summary, err error) {
+			if opts.metrics != "" {
+				a.writeInvokeMetrics(opts.metrics, started, sum, err)
+			}
+			started = time.Now()
 			a.warnChannelsDown(sum)
 			if err != nil {
 				a.log.Error("invoke pass failed", "database", s.Name(), "err", err)
@@ -112,13 +172,19 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 		a.log.Info("invoke loop stopped")
 		return nil
 	}
+	started = time.Now()
 	sum, err := d.RunOnce(ctx)
 	a.warnChannelsDown(sum)
 	if err != nil {
-		return fmt.Errorf("invoke (database %s): %w", s.Name(), err)
+		err = fmt.Errorf("invoke (database %s): %w", s.Name(), err)
+	} else if sum.Failed > 0 {
+		err = fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
 	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("invoke: %s; see pfsnotify registration show for the errors", sum)
+	if opts.metrics != "" {
+		a.writeInvokeMetrics(opts.metrics, started, sum, err)
+	}
+	if err != nil {
+		return err
 	}
 	if !opts.quiet {
 		a.printf("invoke: %s", sum)
@@ -148,8 +214,9 @@ func (a *app) tuneGC() {
 	debug.SetMemoryLimit(invokeMemoryLimit)
 }
 
-// newDispatcher builds the dispatcher over s with the configured channels.
-func (a *app) newDispatcher(s *store.Store) (*dispatch.Dispatcher, map[schedule.Channel]dispatch.Channel, error) {
+// newDispatcher builds the dispatcher over s with the configured channels;
+// a dry run at an instant other than now gives it (non-zero).
+func (a *app) newDispatcher(s *store.Store, at time.Time) (*dispatch.Dispatcher, map[schedule.Channel]dispatch.Channel, error) {
 	templates, err := message.NewTemplates(a.cfg.Templates)
 	if err != nil {
 		return nil, nil, usageError{err}
@@ -158,7 +225,11 @@ func (a *app) newDispatcher(s *store.Store) (*dispatch.Dispatcher, map[schedule.
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := dispatch.New(a.dispatchOptions(s, channels))
+	opts := a.dispatchOptions(s, channels)
+	if !at.IsZero() {
+		opts.Now = func() time.Time { return at }
+	}
+	d, err := dispatch.New(opts)
 	return d, channels, err
 }
 
@@ -214,20 +285,32 @@ func leaseOwner() string {
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-func (a *app) printDryRun(ctx context.Context, d *dispatch.Dispatcher) error {
+// printDryRun lists what a run would send now, or, with at, what falls due
+// in (at-window, at]: who, on which channel, for which event.
+func (a *app) printDryRun(ctx context.Context, d *dispatch.Dispatcher, at time.Time, atZone *time.Location, window time.Duration) error {
 	planned, err := d.DryRun(ctx, 10000)
 	if err != nil {
 		return err
 	}
-	t := table{header: []string{"DELIVERY", "DUE (USER'S ZONE)", "USER", "CHANNEL", "KIND", "TITLE", "WOULD"}}
+	t := table{header: []string{"DELIVERY", "DUE (USER'S ZONE)", "USER", "CHANNEL", "KIND", "EVENT", "STARTS", "WOULD"}}
+	n := 0
 	for _, p := range planned {
+		if !at.IsZero() && !p.Claim.NextAttemptAt.After(at.Add(-window)) {
+			continue // due before the window: a run before --at sends it
+		}
+		n++
 		loc := userZone(p.Claim.User)
 		t.add(itoa(p.Claim.ID), schedule.FormatInZone(p.Claim.NextAttemptAt, loc), p.Claim.User.Login, string(p.Claim.Channel),
-			string(p.Claim.Kind), p.Message.Title, p.Action)
+			string(p.Claim.Kind), p.Message.Title, schedule.FormatInZone(p.Message.StartAt, loc), p.Action)
 	}
 	if err := t.print(a.stdout); err != nil {
 		return err
 	}
-	a.printf("dry run: %s due now; nothing was sent or changed", plural(len(planned), "reminder"))
+	if at.IsZero() {
+		a.printf("dry run: %s due now; nothing was sent or changed", plural(n, "reminder"))
+		return nil
+	}
+	a.printf("dry run at %s: %s due in the %v up to then; nothing was sent or changed",
+		schedule.FormatInZone(at, atZone), plural(n, "reminder"), window)
 	return nil
 }

@@ -1,7 +1,9 @@
 // Command pfsnotify reminds the members of a scientific collaboration of
 // their meetings by browser push, phone call, SMS and email.
 //
-// Exit status: 0 success, 1 failure, 2 usage error (a bad flag, argument or value).
+// Exit status: 0 success, 1 failure (including something named on the
+// command line that does not exist), 2 usage error (a bad flag, argument or
+// value).
 package main
 
 import (
@@ -50,9 +52,25 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// notFoundError is a login, id or name on the command line, as an argument
+// or a flag's value, that names nothing: exit status 1, like every "not
+// found" (the command line was well formed; the data is not there).
+type notFoundError struct{ msg string }
+
+func (e notFoundError) Error() string        { return e.msg }
+func (e notFoundError) Is(target error) bool { return target == store.ErrNotFound }
+
+func notFoundf(format string, args ...any) error {
+	return notFoundError{fmt.Sprintf(format, args...)}
+}
+
 // isUsageError reports whether err calls for exit status 2: a bad flag or
-// argument, or a value the store rejected as invalid input.
+// argument, or a value the store rejected as invalid input. Something that
+// does not exist is never one (see notFoundError).
 func isUsageError(err error) bool {
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
 	var ue usageError
 	return errors.As(err, &ue) || store.IsInvalid(err)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,14 +37,17 @@ func newRegistrationAddCmd(a *app) *cobra.Command {
 ad-hoc instant (--at, with --title). One reminder is planned per channel and
 lead time, due at the start minus the lead.
 
---at is a wall-clock time in --tz (default: the user's own zone), such as
-"2026-12-01 09:00"; a time that does not exist (a DST gap) or happens twice
-(a DST overlap) is refused; for the latter add the offset, e.g.
-"2026-11-01 01:30 -04:00". A reminder that would be due in the past is skipped
-with a warning.
+--at is a time in --tz (default: the user's own zone): relative to now
+("+2h", "+1d12h", "today 14:30", "tomorrow 09:00", "monday 09:00": the next
+Monday 09:00 still ahead), or a date and clock time ("2026-12-01 09:00"). A
+time that does not exist (a DST gap) or happens twice (a DST overlap) is
+refused; for the latter add the offset, e.g. "2026-11-01 01:30 -04:00", which
+must be one the zone has then. A reminder that would be due in the past is
+skipped with a warning.
 
 Channels: push, call, sms, email, webhook, log. Lead times: 10m, 2m, 1h30m, 1d, 0 (at the start).`,
-		Example: `  pfsnotify registration add --user alice --at "2026-12-01 09:00" --tz Asia/Tokyo --title "Detector review" --channel push,call --lead 10m,2m
+		Example: `  pfsnotify registration add --user alice --at "tomorrow 09:00" --tz Asia/Tokyo --title "Detector review" --channel push,call --lead 10m,2m
+  pfsnotify registration add --user alice --at +2h --title "Beam time" --channel sms --lead 15m
   pfsnotify registration add --user alice --event 42 --channel call --lead 5m`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,7 +56,7 @@ Channels: push, call, sms, email, webhook, log. Lead times: 10m, 2m, 1h30m, 1d, 
 	}
 	flags := cmd.Flags()
 	flags.StringVar(&opts.user, "user", "", "login of the person to remind (required)")
-	flags.StringVar(&opts.at, "at", "", `start, e.g. "2026-12-01 09:00", in --tz`)
+	flags.StringVar(&opts.at, "at", "", `start, in --tz: "tomorrow 09:00", "+2h", "monday 14:30" or "2026-12-01 09:00"`)
 	flags.StringVar(&opts.timeZone, "tz", "", "IANA time zone of --at (default: the user's zone)")
 	flags.Int64Var(&opts.eventID, "event", 0, "id of a synced calendar event, instead of --at")
 	flags.StringVar(&opts.title, "title", "", "what the reminder is about (required with --at)")
@@ -84,6 +88,13 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 	if err != nil {
 		return err
 	}
+	if opts.eventID != 0 {
+		if _, err := s.EventByID(ctx, opts.eventID); errors.Is(err, store.ErrNotFound) {
+			return notFoundf("event: no event #%d (calendar-sync brings events in; pfsnotify rule test --pattern . lists them)", opts.eventID)
+		} else if err != nil {
+			return err
+		}
+	}
 	nr := store.NewRegistration{
 		UserID: u.ID, EventID: opts.eventID, Title: opts.title, Message: opts.message,
 		Channels: channels, Leads: leads, CreatedBy: "cli",
@@ -96,7 +107,7 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 		if err != nil {
 			return &store.FieldError{Field: "tz", Problem: err.Error()}
 		}
-		if nr.StartAt, err = schedule.ParseLocalTime(opts.at, loc); err != nil {
+		if nr.StartAt, err = schedule.ParseAt(opts.at, loc, time.Now()); err != nil {
 			return &store.FieldError{Field: "at", Problem: err.Error()}
 		}
 	}
@@ -107,6 +118,9 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 	loc := userZone(u)
 	for _, p := range skipped {
 		a.warnf("%s", p.SkippedWarning(loc))
+	}
+	if why := a.reachesNobody(ctx, s, reg, u); why != "" {
+		a.warnf("registration #%d reaches nobody: %s", reg.ID, why)
 	}
 	a.printf("added registration #%d for %s: %q at %s; %s, next due %s (%s)",
 		reg.ID, u.Login, reg.Title, schedule.FormatInZone(reg.StartAt, loc), plural(len(created), "reminder"),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -53,4 +54,16 @@ func (a *app) channelProblem(c schedule.Channel, v store.RegistrationView) strin
 		}
 	}
 	return ""
+}
+
+// reachesNobody says why no channel of a registration just made can reach
+// u, as list and show say it, or "". A failure to read u's browsers is not
+// a reason: the registration stands either way.
+func (a *app) reachesNobody(ctx context.Context, s *store.Store, reg store.Registration, u store.User) string {
+	subs, err := s.ListPushSubscriptions(ctx, u.ID, false)
+	if err != nil {
+		return ""
+	}
+	return a.unreachable(store.RegistrationView{Registration: reg, UserLogin: u.Login, UserTimeZone: u.TimeZone,
+		UserPhone: u.Phone, UserEmail: u.Email, LivePush: len(subs)})
 }

@@ -76,6 +76,7 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 	if view.CancelledWhy, err = s.RegistrationCancelledWhy(ctx, reg.ID); err != nil {
 		return err
 	}
+	view.Pending, view.NextDueAt = pendingOf(deliveries)
 	if opts.output == "json" {
 		out := struct {
 			registrationJSON
@@ -108,4 +109,19 @@ func runRegistrationShow(ctx context.Context, a *app, opts registrationShowOptio
 			schedule.FormatInZone(d.DueAt, loc), string(d.State), itoa(int64(d.Attempts)), d.LastError)
 	}
 	return t.print(a.stdout)
+}
+
+// pendingOf counts the pending deliveries and finds the first one due, as
+// registration list does (store.RegistrationView).
+func pendingOf(deliveries []store.Delivery) (n int, next time.Time) {
+	for _, d := range deliveries {
+		if d.State != store.StatePending {
+			continue
+		}
+		n++
+		if next.IsZero() || d.DueAt.Before(next) {
+			next = d.DueAt
+		}
+	}
+	return n, next
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/pfsnotify/pfsnotify/pkg/buildinfo"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -22,9 +23,10 @@ type app struct {
 	v              *viper.Viper
 	configPath     string
 
-	cfg    config.Config
-	log    *slog.Logger
-	loaded bool
+	cfg        config.Config
+	configFile string // the file the configuration came from; "" for none
+	log        *slog.Logger
+	loaded     bool
 }
 
 func newApp(stdout, stderr io.Writer, environ []string) *app {
@@ -40,7 +42,7 @@ production):
   serve-twiml     answers Twilio's webhooks for reminder calls
   invoke          sends the reminders that are due (cron, every minute)
   calendar-sync   turns calendar events into registrations (cron)
-and admin commands: db, user, registration, rule, calendar.
+and admin commands: db, user, registration, rule, calendar, doctor, version, man.
 
 Configuration comes from a YAML file (--config; else ./pfsnotify.yaml,
 $XDG_CONFIG_HOME/pfsnotify/config.yaml, /etc/pfsnotify/config.yaml), from
@@ -55,14 +57,18 @@ func newRootCmd(a *app) *cobra.Command {
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints buildinfo's line, before any configuration is read.
+		Version: buildinfo.Read().Version,
 		Example: `  pfsnotify db migrate
   pfsnotify user add alice --name "Alice Liddell" --email alice@example.org --phone "+41 22 767 61 11" --tz Europe/Zurich
-  pfsnotify registration add --user alice --at "2026-12-01 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m`,
+  pfsnotify registration add --user alice --at "tomorrow 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m
+  pfsnotify doctor`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.load()
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate(buildinfo.Read().String() + "\n")
 	flags := root.PersistentFlags()
 	flags.StringVar(&a.configPath, "config", "", "config file (default: the first of ./pfsnotify.yaml, $XDG_CONFIG_HOME/pfsnotify/config.yaml, /etc/pfsnotify/config.yaml)")
 	flags.String("db-driver", "", `database driver, "sqlite" or "mysql" (database.driver)`)
@@ -87,7 +93,11 @@ func newRootCmd(a *app) *cobra.Command {
 		newInvokeCmd(a),
 		newServeTwiMLCmd(a),
 		newServePanelCmd(a),
+		newVersionCmd(a),
+		newDoctorCmd(a),
+		newManCmd(a),
 	)
+	registerCompletions(a, root)
 	return root
 }
 
@@ -96,7 +106,8 @@ func (a *app) load() error {
 	if a.loaded {
 		return nil
 	}
-	cfg, _, warnings, err := loadConfig(a.v, a.configPath, a.environ)
+	cfg, file, warnings, err := loadConfig(a.v, a.configPath, a.environ)
+	a.configFile = file
 	if err != nil {
 		return usageError{err}
 	}

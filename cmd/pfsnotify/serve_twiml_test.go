@@ -176,7 +176,7 @@ func TestServeTwiMLDatabaseStalls(t *testing.T) {
 		{"the call's words", signed("voice/", url.Values{"CallSid": {sid}}), 200, "", "Sorry, we cannot give you your reminder", "no longer available"},
 		{"a call status callback", signed("call-status/", url.Values{"CallSid": {sid}, "CallStatus": {"completed"}}), 503, "5", "<Response>", "<Response>"},
 		{"/healthz", func() *http.Request { req, _ := http.NewRequest("GET", base+"/healthz", nil); return req }, 503, "5",
-			`{"status":"unavailable"}`, `{"status":"ok"}`},
+			`{"status":"unavailable"}`, `{"status":"ok","build":{"version":`},
 	}
 	proxy.Pause()
 	for _, p := range probes {

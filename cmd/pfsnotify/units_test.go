@@ -95,6 +95,12 @@ func TestSystemdUnits(t *testing.T) {
 				}
 				return
 			}
+			metrics := "/var/lib/prometheus/node-exporter/pfsnotify-" + tt.command + ".prom"
+			if exec := u.value("ExecStart"); !strings.HasSuffix(exec, " --metrics-file "+metrics) ||
+				u.value("ReadWritePaths") != "-/var/lib/prometheus/node-exporter" {
+				t.Errorf("ExecStart=%s, ReadWritePaths=%s; want --metrics-file %s, and its folder writable if it exists",
+					exec, u.value("ReadWritePaths"), metrics)
+			}
 			if u.value("Type") != "oneshot" {
 				t.Errorf("Type=%s; want oneshot (started by its timer)", u.value("Type"))
 			}

@@ -51,11 +51,12 @@ func (a *app) normalizePhone(s string) (string, error) {
 	return e164, nil
 }
 
-// userFlag finds the user a --user flag names; an unknown login is bad input.
+// userFlag finds the user a --user flag names; an unknown login is "not
+// found" (exit status 1), as everywhere.
 func userFlag(ctx context.Context, s *store.Store, login string) (store.User, error) {
 	u, err := s.UserByLogin(ctx, login)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, &store.FieldError{Field: "user", Problem: fmt.Sprintf("no user %q (see pfsnotify user list)", login)}
+		return store.User{}, notFoundf("user: no user %q (see pfsnotify user list)", login)
 	}
 	return u, err
 }

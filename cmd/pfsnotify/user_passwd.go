@@ -30,8 +30,9 @@ func newUserPasswdCmd(a *app) *cobra.Command {
 for twice, without echo; otherwise the first line of standard input is the
 password (for scripts: never put a password on a command line, where ps
 and shell history show it). At least 10 characters, at most 72 bytes. The
-user is signed out everywhere. --clear removes the password: the user can
-then sign in only through a trusted proxy, if one is configured.`,
+user is signed out everywhere and their API tokens are revoked (whoever
+made one with the old password loses it). --clear removes the password: the
+user can then sign in only through a trusted proxy, if one is configured.`,
 		Example: `  pfsnotify user passwd alice
   pfsnotify user passwd alice < /run/secrets/alice-password
   pfsnotify user passwd alice --clear`,
@@ -65,6 +66,11 @@ func runUserPasswd(ctx context.Context, a *app, opts userPasswdOptions, in io.Re
 			return &store.FieldError{Field: "password", Problem: strings.TrimPrefix(err.Error(), "password ")}
 		}
 	}
+	tokens, err := s.ListAPITokens(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	// A new password revokes the user's API tokens (store.UpdateUser).
 	if _, err := s.UpdateUser(ctx, u.Login, store.UserChanges{PasswordHash: &hash}); err != nil {
 		return err
 	}
@@ -76,7 +82,7 @@ func runUserPasswd(ctx context.Context, a *app, opts userPasswdOptions, in io.Re
 	if opts.clear {
 		what = "removed the password of"
 	}
-	a.printf("%s %s; signed out of %s", what, u.Login, plural(int(n), "session"))
+	a.printf("%s %s; signed out of %s; revoked %s", what, u.Login, plural(int(n), "session"), plural(len(tokens), "API token"))
 	return nil
 }
 

@@ -67,7 +67,7 @@ func TestUserPasswd(t *testing.T) {
 		{"too short", "short\n", []string{"user", "passwd", "alice"}, 2, "password: is 5 characters long; use at least 10", " spaced out password "},
 		{"too long", strings.Repeat("x", 73) + "\n", []string{"user", "passwd", "alice"}, 2, "at most 72", " spaced out password "},
 		{"nothing on stdin", "", []string{"user", "passwd", "alice"}, 2, "password: none on standard input", " spaced out password "},
-		{"unknown user", "correct horse battery\n", []string{"user", "passwd", "zed"}, 2, `user: no user "zed"`, " spaced out password "},
+		{"unknown user", "correct horse battery\n", []string{"user", "passwd", "zed"}, 1, `user: no user "zed"`, " spaced out password "},
 		{"never a flag", "", []string{"user", "passwd", "alice", "--password", "x"}, 2, "unknown flag: --password", " spaced out password "},
 		{"clear", "", []string{"user", "passwd", "alice", "--clear"}, 0, "removed the password of alice", "-"},
 	} {
@@ -90,5 +90,36 @@ func TestUserPasswd(t *testing.T) {
 				t.Errorf("the stored hash is not of %q", tt.wantHashOf)
 			}
 		})
+	}
+}
+
+// user passwd revokes the user's API tokens, and says so.
+func TestUserPasswdRevokesAPITokens(t *testing.T) {
+	db := storetest.SQLiteConfig(t)
+	c := newCLI(t, db)
+	ctx := context.Background()
+	c.ok("db", "migrate")
+	c.ok("user", "add", "alice")
+	c.ok("user", "add", "bob")
+	s := openCLIStore(t, db)
+	alice, _ := s.UserByLogin(ctx, "alice")
+	bob, _ := s.UserByLogin(ctx, "bob")
+	var tokens []string
+	for _, id := range []int64{alice.ID, alice.ID, bob.ID} {
+		v, _, err := s.CreateAPIToken(ctx, id, "script")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, v)
+	}
+	out, errOut, code := c.runIn(ctx, "correct horse battery\n", "user", "passwd", "alice")
+	if code != 0 || !strings.Contains(out, "revoked 2 API tokens") {
+		t.Fatalf("user passwd: exit %d, %q %q; want the 2 tokens revoked", code, out, errOut)
+	}
+	for i, v := range tokens {
+		_, _, err := s.UserByAPIToken(ctx, v)
+		if revoked := err != nil; revoked != (i < 2) {
+			t.Errorf("token %d after alice's new password: err %v; want revoked %v", i, err, i < 2)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pfsnotify/pfsnotify/pkg/buildinfo"
 )
 
 func TestObserveLogsRoutesNotPaths(t *testing.T) {
@@ -122,7 +125,7 @@ func TestHealth(t *testing.T) {
 		wantRetryAfter string
 		wantLog        string
 	}{
-		{"ok", fakeDB{}, 200, `{"status":"ok"}`, "", ""},
+		{"ok", fakeDB{}, 200, `{"status":"ok","build":` + buildJSON(t) + `}`, "", ""},
 		{"refused", fakeDB{err: errors.New("connect to mysql at db:3306: refused")}, 503, `{"status":"unavailable"}`, "5", "refused"},
 		{"stalled", fakeDB{stall: true}, 503, `{"status":"unavailable"}`, "5", "deadline exceeded"},
 	} {
@@ -220,4 +223,43 @@ func TestRunShutsDownGracefully(t *testing.T) {
 	if _, err := http.Get("http://" + addr.String() + "/"); err == nil {
 		t.Errorf("the server still answers after shutdown")
 	}
+}
+
+// buildJSON is the build information /healthz must carry, as JSON.
+func buildJSON(t *testing.T) string {
+	t.Helper()
+	b, err := json.Marshal(buildinfo.Read())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"go":"go1.`) {
+		t.Fatalf("got build info %s; want the Go version in it", b)
+	}
+	return string(b)
+}
+
+// Every server's registry says which pfsnotify answers.
+func TestMetricsHaveBuildInfo(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	NewMetrics(reg, "test")
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := buildinfo.Read()
+	for _, f := range families {
+		if f.GetName() != "pfsnotify_build_info" {
+			continue
+		}
+		m := f.GetMetric()[0]
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if m.GetGauge().GetValue() != 1 || labels["version"] != info.Version || labels["goversion"] != info.GoVersion {
+			t.Errorf("got pfsnotify_build_info %v = %v; want version %q, goversion %q = 1", labels, m.GetGauge().GetValue(), info.Version, info.GoVersion)
+		}
+		return
+	}
+	t.Error("got no pfsnotify_build_info metric")
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pfsnotify/pfsnotify/pkg/buildinfo"
 )
 
 // Metrics counts requests by route pattern and status, and times them.
@@ -16,7 +18,8 @@ type Metrics struct {
 }
 
 // NewMetrics registers the request metrics of a server named name
-// ("panel", "twiml") with reg. Each server has its own registry: no global.
+// ("panel", "twiml") with reg, and pfsnotify_build_info (which pfsnotify
+// answers). Each server has its own registry: no global.
 func NewMetrics(reg prometheus.Registerer, name string) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -29,7 +32,7 @@ func NewMetrics(reg prometheus.Registerer, name string) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, buildinfo.Read().Collector())
 	return m
 }
 

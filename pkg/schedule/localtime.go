@@ -28,8 +28,11 @@ const acceptedForms = `"2026-12-01 09:00", "2026-12-01 09:00:30", "2026-12-01T09
 // *NonexistentTimeError; one they show twice (a DST overlap) is an *AmbiguousTimeError,
 // which tells the person to add the offset.
 //
-// With an offset ("2026-12-01 09:00 +09:00", RFC 3339 "2026-12-01T09:00:00Z") the offset
-// wins: loc is not used, and an offset loc never has is not an error.
+// With a numeric offset ("2026-10-25 02:30 +01:00") the offset picks the instant, and it
+// must be an offset loc has at that instant: one of the two in a DST overlap, or the one
+// in effect otherwise; any other is an *OffsetError (a typo, or the wrong zone). "Z"
+// ("2026-12-01T09:00:00Z") names an instant in UTC without saying anything of the local
+// offset (RFC 9557 §2), so it is taken in any zone. With loc nil, any offset is taken.
 //
 // Out-of-range fields (2026-02-30, 25:00) and anything else are errors naming the input.
 func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
@@ -59,7 +62,11 @@ func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("invalid date-time %q: %w", s, err)
 		}
-		return wall.Add(-d), nil
+		t := wall.Add(-d)
+		if loc != nil && offset != "Z" && offset != "z" && offsetAt(loc, t) != d {
+			return time.Time{}, newOffsetError(wall, d, loc)
+		}
+		return t, nil
 	}
 	if loc == nil {
 		return time.Time{}, fmt.Errorf("cannot read %q: no time zone given", s)
@@ -120,6 +127,33 @@ func (e *NonexistentTimeError) Error() string {
 	}
 	return fmt.Sprintf("%s does not exist in %s: clocks jump from %s to %s",
 		e.Wall, e.Zone, from.Format(layout), to.Format(layout))
+}
+
+// OffsetError is a wall time written with an offset that its zone does not have at that
+// time: "2027-10-31 02:30 +05:00" in Europe/Berlin, which is at +02:00 or +01:00 then.
+type OffsetError struct {
+	Wall   string         // the wall time as read, without the offset
+	Offset time.Duration  // the offset written, east of UTC
+	Zone   *time.Location // the zone it was read in
+	Valid  []time.Time    // the instants the wall time names in Zone (none in a DST gap)
+}
+
+func newOffsetError(wall time.Time, offset time.Duration, loc *time.Location) *OffsetError {
+	instants, _ := resolveWall(wall, loc)
+	return &OffsetError{Wall: formatWall(wall), Offset: offset, Zone: loc, Valid: instants}
+}
+
+func (e *OffsetError) Error() string {
+	written := time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("", int(e.Offset/time.Second))).Format("-07:00")
+	if len(e.Valid) == 0 {
+		return fmt.Sprintf("%s %s: %s does not exist in %s (clocks skip it), with or without an offset", e.Wall, written, e.Wall, e.Zone)
+	}
+	labels := make([]string, len(e.Valid))
+	for i, t := range e.Valid {
+		labels[i] = offsetLabel(t.In(e.Zone))
+	}
+	return fmt.Sprintf("%s %s: %s is at %s at %s, not %s; drop the offset or write one of those",
+		e.Wall, written, e.Zone, strings.Join(labels, " or "), e.Wall, written)
 }
 
 // AmbiguousTimeError is a wall time that clocks in Zone show twice, in a DST overlap.

@@ -34,7 +34,11 @@ func TestParseLocalTime(t *testing.T) {
 		{zone: newYork, in: "2026-11-01 01:30 -04:00", want: "2026-11-01T05:30:00Z"},
 		{zone: newYork, in: "2026-11-01 01:30 -05:00", want: "2026-11-01T06:30:00Z"},
 		{zone: newYork, in: "2026-11-01 02:00", want: "2026-11-01T07:00:00Z"},
-		{zone: newYork, in: "2026-11-01 01:30 +09:00", want: "2026-10-31T16:30:00Z"}, // the offset wins
+		{zone: newYork, in: "2026-11-01 01:30 +09:00", wantErr: `2026-11-01 01:30 +09:00: America/New_York is at EDT -04:00 or EST -05:00 at 2026-11-01 01:30, not +09:00; drop the offset or write one of those`},
+		{zone: newYork, in: "2026-07-01 09:00 -05:00", wantErr: `2026-07-01 09:00 -05:00: America/New_York is at EDT -04:00 at 2026-07-01 09:00, not -05:00; drop the offset or write one of those`},
+		{zone: newYork, in: "2026-07-01 09:00 +00:00", wantErr: `2026-07-01 09:00 +00:00: America/New_York is at EDT -04:00 at 2026-07-01 09:00, not +00:00; drop the offset or write one of those`},
+		{zone: newYork, in: "2026-07-01T13:00:00Z", want: "2026-07-01T13:00:00Z"}, // Z: an instant, any zone (RFC 9557)
+		{zone: newYork, in: "2026-03-08 02:30 -05:00", wantErr: `2026-03-08 02:30 -05:00: 2026-03-08 02:30 does not exist in America/New_York (clocks skip it), with or without an offset`},
 
 		// Europe/Paris: DST from the last Sunday of March to the last Sunday of October, at 01:00 UTC.
 		{zone: paris, in: "2026-12-01 09:00", want: "2026-12-01T08:00:00Z"},

@@ -180,9 +180,14 @@ password_hash = ?, disabled = ?, updated_at = ? WHERE id = ?`
 
 const deleteUserSessionsSQL = `DELETE FROM sessions WHERE user_id = ?`
 
+const deleteAPITokensOfUserSQL = `DELETE FROM api_tokens WHERE user_id = ?`
+
 // UpdateUser applies ch to the user with that login and returns the result.
 // Nothing changes when any field is invalid. Disabling a user signs them
-// out everywhere (their sessions are deleted in the same transaction).
+// out everywhere (their sessions are deleted in the same transaction). A
+// new or removed password revokes the user's API tokens in the same
+// transaction: whoever made a token with the old password (the reason to
+// change it may be that someone else knew it) loses it with the password.
 func (s *Store) UpdateUser(ctx context.Context, login string, ch UserChanges) (User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -194,6 +199,7 @@ func (s *Store) UpdateUser(ctx context.Context, login string, ch UserChanges) (U
 		if err != nil {
 			return fmt.Errorf("user %q: %w", login, err)
 		}
+		oldHash := u.PasswordHash
 		ch.apply(&u)
 		if err := u.validate(); err != nil {
 			return err
@@ -206,6 +212,11 @@ func (s *Store) UpdateUser(ctx context.Context, login string, ch UserChanges) (U
 		if u.Disabled {
 			if _, err := tx.ExecContext(ctx, deleteUserSessionsSQL, u.ID); err != nil {
 				return fmt.Errorf("revoke sessions of %s: %w", u.Login, err)
+			}
+		}
+		if u.PasswordHash != oldHash {
+			if _, err := tx.ExecContext(ctx, deleteAPITokensOfUserSQL, u.ID); err != nil {
+				return fmt.Errorf("revoke api tokens of %s: %w", u.Login, err)
 			}
 		}
 		return nil

@@ -7,7 +7,11 @@
 // message; and can be told to fail or hang the next requests. It answers
 // GET .../Calls/{CallSid}.json (Api.FetchCall) with what it holds about the
 // call (CallState: queued until a Phone or SetCall moves it on), or 404
-// code 20404 for a SID it does not know.
+// code 20404 for a SID it does not know. It answers GET
+// /2010-04-01/Accounts/{sid}.json (Api.FetchAccount) with the account
+// (Config.AccountStatus, AccountType) and GET .../IncomingPhoneNumbers.json
+// (Api.PageIncomingPhoneNumber, filtered by PhoneNumber) with the numbers
+// the account owns (Config.Numbers): what `pfsnotify doctor` reads.
 //
 // What Twilio does after accepting a call (fetch the TwiML URL with an
 // X-Twilio-Signature, post the Gather digits and the status callbacks) is
@@ -65,6 +69,14 @@ type Config struct {
 	OnCall func(ctx context.Context, s *Server, c Call)
 	// OnMessage is OnCall for messages.
 	OnMessage func(ctx context.Context, s *Server, m Message)
+	// AccountStatus is the account's status: "" means "active"; Twilio
+	// also has "suspended" and "closed".
+	AccountStatus string
+	// AccountType is "Full" ("" means so) or "Trial".
+	AccountType string
+	// Numbers are the account's phone numbers (IncomingPhoneNumbers), in
+	// E.164; nil means just FromNumber.
+	Numbers []string
 }
 
 // Server is the fake Twilio REST API. URL is its base URL: the api_url
@@ -110,6 +122,15 @@ func start(tb testing.TB, cfg Config) *Server {
 	}
 	if cfg.ClientTimeout <= 0 {
 		cfg.ClientTimeout = 5 * time.Second
+	}
+	if cfg.AccountStatus == "" {
+		cfg.AccountStatus = "active"
+	}
+	if cfg.AccountType == "" {
+		cfg.AccountType = "Full"
+	}
+	if cfg.Numbers == nil {
+		cfg.Numbers = []string{FromNumber}
 	}
 	s := &Server{cfg: cfg, tb: tb}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -200,7 +221,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sid, kind, callSID, ok := route(r.URL.Path)
 	method := http.MethodPost
-	if kind == "Call" {
+	if kind == "Call" || kind == "Account" || kind == "IncomingPhoneNumbers" {
 		method = http.MethodGet
 	}
 	switch {
@@ -213,6 +234,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.fail(http.StatusNotFound, 20404, fmt.Sprintf("The requested resource %s was not found", r.URL.Path))
 	case kind == "Call": // a GET has no body to check
 		s.fetchCall(a, r, callSID)
+	case kind == "Account":
+		s.fetchAccount(a)
+	case kind == "IncomingPhoneNumbers":
+		s.listNumbers(a, r)
 	case ct != "application/x-www-form-urlencoded":
 		a.fail(http.StatusBadRequest, 20001, fmt.Sprintf("Content-Type %q is not application/x-www-form-urlencoded", req.ContentType))
 	case !formOK:
@@ -232,16 +257,23 @@ func (s *Server) hang(r *http.Request) {
 	}
 }
 
-// route splits /2010-04-01/Accounts/{sid}/{Calls,Messages}.json (kind
-// Calls, Messages) and /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json
-// (kind Call).
+// route splits /2010-04-01/Accounts/{sid}/{Calls,Messages,IncomingPhoneNumbers}.json
+// (kind Calls, Messages, IncomingPhoneNumbers),
+// /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json (kind Call) and
+// /2010-04-01/Accounts/{sid}.json (kind Account).
 func route(path string) (sid, kind, callSID string, ok bool) {
 	rest, ok := strings.CutPrefix(path, "/2010-04-01/Accounts/")
 	if !ok {
 		return "", "", "", false
 	}
 	sid, res, ok := strings.Cut(rest, "/")
-	if !ok || sid == "" {
+	if !ok {
+		if sid, ok = strings.CutSuffix(rest, ".json"); ok && sid != "" {
+			return sid, "Account", "", true
+		}
+		return "", "", "", false
+	}
+	if sid == "" {
 		return "", "", "", false
 	}
 	switch res {
@@ -249,6 +281,8 @@ func route(path string) (sid, kind, callSID string, ok bool) {
 		return sid, "Calls", "", true
 	case "Messages.json":
 		return sid, "Messages", "", true
+	case "IncomingPhoneNumbers.json":
+		return sid, "IncomingPhoneNumbers", "", true
 	}
 	if c, ok := strings.CutPrefix(res, "Calls/"); ok {
 		if c, ok = strings.CutSuffix(c, ".json"); ok && c != "" && !strings.Contains(c, "/") {
