@@ -26,6 +26,8 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
+
+	"github.com/pfsnotify/pfsnotify/pkg/config"
 )
 
 //go:embed catalogues/*.yaml
@@ -65,7 +67,7 @@ type Catalogue struct {
 	matcher   language.Matcher
 	fallback  language.Tag // Options.Default matched, or the reference
 	reference map[string]*i18n.Message
-	voices    map[language.Tag]Voice
+	voices    map[string]Voice // by tag: a catalogue's, or a language and region
 	voice     string
 	langs     sync.Map // a member's tag as written -> *Language
 	overrides []string // the files read, for the log
@@ -83,7 +85,7 @@ func Embedded() *Catalogue {
 
 // Load reads the shipped catalogues and the override files of opts.Dir.
 func Load(opts Options) (*Catalogue, error) {
-	c := &Catalogue{bundle: i18n.NewBundle(Reference), voices: map[language.Tag]Voice{}, voice: opts.Voice}
+	c := &Catalogue{bundle: i18n.NewBundle(Reference), voices: map[string]Voice{}, voice: opts.Voice}
 	c.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	c.bundle.RegisterUnmarshalFunc("yml", yaml.Unmarshal)
 	for _, tag := range Shipped() {
@@ -134,7 +136,7 @@ func Load(opts Options) (*Catalogue, error) {
 func (c *Catalogue) loadOverrides(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("i18n.dir: %w", err)
+		return fmt.Errorf("languages.dir: %w", err)
 	}
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
@@ -143,7 +145,7 @@ func (c *Catalogue) loadOverrides(dir string) error {
 		}
 		path := filepath.Join(dir, e.Name())
 		if err := c.loadOverride(path); err != nil {
-			return fmt.Errorf("i18n.dir: %w", err)
+			return fmt.Errorf("languages.dir: %w", err)
 		}
 		c.overrides = append(c.overrides, path)
 	}
@@ -234,10 +236,29 @@ func (c *Catalogue) newLanguage(raw string) *Language {
 	}
 	l := &Language{Tag: chosen, Matched: matched, cat: c,
 		loc: i18n.NewLocalizer(c.bundle, chosen.String(), Reference.String())}
-	l.voice = c.voiceFor(chosen, matched)
+	l.voice = c.voiceFor(raw, chosen, matched)
 	l.formats = l.loadFormats()
 	return l
 }
 
 // ShippedFS is the embedded catalogues, for tests and tools.
 func ShippedFS() fs.FS { return shipped }
+
+// OptionsFrom are the options config gives: languages.dir, defaults.language,
+// twilio.voices and twilio.voice.
+func OptionsFrom(cfg config.Config) (Options, error) {
+	voices, err := cfg.Twilio.VoiceMap()
+	if err != nil {
+		return Options{}, fmt.Errorf("twilio.voices: %w", err)
+	}
+	return Options{Dir: cfg.Languages.Dir, Default: cfg.Defaults.Language, Voices: voices, Voice: cfg.Twilio.Voice}, nil
+}
+
+// LoadConfig is Load with OptionsFrom(cfg).
+func LoadConfig(cfg config.Config) (*Catalogue, error) {
+	opts, err := OptionsFrom(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return Load(opts)
+}

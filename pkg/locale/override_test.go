@@ -81,13 +81,13 @@ func TestBrokenOverrides(t *testing.T) {
 			t.Errorf("%s: Load succeeded; want an error", tt.name)
 			continue
 		}
-		for _, w := range append(tt.want, "i18n.dir") {
+		for _, w := range append(tt.want, "languages.dir") {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: got %q; want it to contain %q", tt.name, err, w)
 			}
 		}
 	}
-	if _, err := Load(Options{Dir: filepath.Join(t.TempDir(), "missing")}); err == nil || !strings.Contains(err.Error(), "i18n.dir") {
-		t.Errorf("a missing directory: got %v; want an i18n.dir error", err)
+	if _, err := Load(Options{Dir: filepath.Join(t.TempDir(), "missing")}); err == nil || !strings.Contains(err.Error(), "languages.dir") {
+		t.Errorf("a missing directory: got %v; want an languages.dir error", err)
 	}
 }

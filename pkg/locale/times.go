@@ -20,6 +20,7 @@ type DateFields struct {
 	Clock       string // "19:30"
 	Hour        int    // 19
 	Minute      string // "30", "05"
+	MinuteNum   int    // 30, 5, 0: for languages that say "9時" at 9:00
 	Zone        string // "JST", "MEZ", "UTC+05:30"
 }
 
@@ -55,7 +56,7 @@ func (l *Language) fields(t time.Time) DateFields {
 	return DateFields{
 		Year: t.Year(), Month: f.months[t.Month()-1], MonthLong: f.monthsLong[t.Month()-1], MonthNumber: int(t.Month()),
 		Day: t.Day(), Weekday: f.weekdays[t.Weekday()], WeekdayLong: f.weekdaysLong[t.Weekday()],
-		Clock: t.Format("15:04"), Hour: t.Hour(), Minute: t.Format("04"), Zone: ZoneName(l.Tag, t),
+		Clock: t.Format("15:04"), Hour: t.Hour(), Minute: t.Format("04"), MinuteNum: t.Minute(), Zone: ZoneName(l.Tag, t),
 	}
 }
 
