@@ -82,11 +82,15 @@ func (l *Language) SpokenDateTime(t time.Time) (string, error) {
 // "19時30分".
 func (l *Language) SpokenClock(t time.Time) (string, error) { return l.format("FormatSpokenClock", t) }
 
-// Duration puts d, rounded to the minute, in words with the plural rules
-// of the language: "1 hour 30 minutes", "1時間30分", "1 Stunde 30 Minuten".
-// Less than a minute is "0 minutes".
+// Duration puts d in words with the plural rules of the language: "1 hour
+// 30 minutes", "1時間30分", "1 Stunde 30 Minuten". It is rounded to the
+// minute, from a day on to the hour, so that it has at most two units
+// ("2 days 2 hours"). Less than a minute is "0 minutes".
 func (l *Language) Duration(d time.Duration) (string, error) {
 	d = d.Round(time.Minute)
+	if d >= 24*time.Hour {
+		d = d.Round(time.Hour)
+	}
 	units := []struct {
 		id   string
 		size time.Duration
