@@ -57,7 +57,7 @@ type Log struct {
 // Defaults are given to new users.
 type Defaults struct {
 	TimeZone string `mapstructure:"time_zone"` // IANA name, e.g. "Europe/Berlin"
-	Language string `mapstructure:"language"`  // BCP 47 tag for spoken calls, e.g. "en-US"
+	Language string `mapstructure:"language"`  // BCP 47 tag of new users, and of members whose own matches no catalogue, e.g. "en-US"
 	// PhoneRegion is the ISO 3166 region ("US", "JP") of phone numbers typed
 	// without +country code; "" means every number must start with +.
 	PhoneRegion string `mapstructure:"phone_region"`
