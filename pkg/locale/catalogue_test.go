@@ -13,7 +13,11 @@ import (
 
 func parseShipped(t *testing.T, tag string) map[string]*i18n.Message {
 	t.Helper()
-	path := "catalogues/" + tag + ".yaml"
+	return parseFile(t, "catalogues/"+tag+".yaml")
+}
+
+func parseFile(t *testing.T, path string) map[string]*i18n.Message {
+	t.Helper()
 	buf, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +76,40 @@ func TestShippedCataloguesAreComplete(t *testing.T) {
 				t.Errorf("%s: message %s is not in en", tag, id)
 			}
 		}
+	}
+}
+
+// The panel's catalogues (en and ja) have the same messages, with the
+// same placeholders; no panel message is in the members' catalogues.
+func TestPanelCataloguesAreComplete(t *testing.T) {
+	ref := parseFile(t, "catalogues/panel/en.yaml")
+	members := parseShipped(t, "en")
+	for _, tag := range ShippedPanel() {
+		msgs := parseFile(t, "catalogues/panel/"+tag+".yaml")
+		for id, r := range ref {
+			m, ok := msgs[id]
+			if !ok {
+				t.Errorf("panel %s: message %s missing", tag, id)
+				continue
+			}
+			got, err := Placeholders(m)
+			want, _ := Placeholders(r)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("panel %s: message %s: got placeholders %v (%v); want en's %v", tag, id, got, err, want)
+			}
+		}
+		for id := range msgs {
+			if _, ok := ref[id]; !ok {
+				t.Errorf("panel %s: message %s is not in en", tag, id)
+			}
+			if _, ok := members[id]; ok {
+				t.Errorf("panel %s: message %s is in the members' catalogue too", tag, id)
+			}
+		}
+	}
+	// A panel message in a language without panel catalogue is English.
+	if got, err := Embedded().Language("de").T("PanelSignIn", nil); err != nil || got != "Sign in" {
+		t.Errorf("de PanelSignIn = %q, %v; want the English fallback", got, err)
 	}
 }
 

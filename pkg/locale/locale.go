@@ -30,7 +30,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 )
 
-//go:embed catalogues/*.yaml
+//go:embed catalogues/*.yaml catalogues/panel/*.yaml
 var shipped embed.FS
 
 // Reference is the language of the reference catalogue, the last fallback:
@@ -41,6 +41,10 @@ var Reference = language.English
 func Shipped() []string {
 	return []string{"en", "ja", "zh-TW", "zh-CN", "pt-BR", "de", "fr", "es"}
 }
+
+// ShippedPanel lists the languages whose catalogue has the panel's words
+// (catalogues/panel/): in the others, each falls back to English.
+func ShippedPanel() []string { return []string{"en", "ja"} }
 
 // Options configure a Catalogue; config.Config gives them.
 type Options struct {
@@ -108,6 +112,22 @@ func Load(opts Options) (*Catalogue, error) {
 			}
 		}
 		c.tags = append(c.tags, f.Tag)
+	}
+	for _, tag := range ShippedPanel() {
+		path := "catalogues/panel/" + tag + ".yaml"
+		buf, err := shipped.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", path, err)
+		}
+		f, err := c.bundle.ParseMessageFileBytes(buf, path)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", path, err)
+		}
+		if tag == Reference.String() {
+			for _, m := range f.Messages {
+				c.reference[m.ID] = m
+			}
+		}
 	}
 	if opts.Dir != "" {
 		if err := c.loadOverrides(opts.Dir); err != nil {
@@ -239,6 +259,18 @@ func (c *Catalogue) newLanguage(raw string) *Language {
 	l.voice = c.voiceFor(raw, chosen, matched)
 	l.formats = l.loadFormats()
 	return l
+}
+
+// AcceptLanguage is the catalogue for a browser's Accept-Language header:
+// the best match of its languages, else the deployment's default.
+func (c *Catalogue) AcceptLanguage(header string) *Language {
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err == nil && len(tags) > 0 {
+		if _, i, conf := c.matcher.Match(tags...); conf != language.No {
+			return c.Language(c.tags[i].String())
+		}
+	}
+	return c.Language("")
 }
 
 // ShippedFS is the embedded catalogues, for tests and tools.

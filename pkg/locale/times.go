@@ -72,6 +72,12 @@ func (l *Language) format(id string, t time.Time) (string, error) {
 // "2026年12月3日(木) 19:30 JST", "Do., 3. Dez. 2026, 11:30 MEZ".
 func (l *Language) DateTime(t time.Time) (string, error) { return l.format("FormatDateTime", t) }
 
+// ShortDateTime writes t, in its location, without year or zone, for a
+// page whose zone is said once: "Thu 3 Dec 11:30", "12月3日(木) 19:30".
+func (l *Language) ShortDateTime(t time.Time) (string, error) {
+	return l.format("FormatShortDateTime", t)
+}
+
 // SpokenDateTime is t as a voice reads it well, with the zone named:
 // "Thursday 3 December at 11:30, CET".
 func (l *Language) SpokenDateTime(t time.Time) (string, error) {
@@ -131,6 +137,19 @@ func (l *Language) In(d time.Duration) (string, error) {
 		return "", err
 	}
 	return l.T("RelativeIn", map[string]any{"Duration": dur})
+}
+
+// Ago says when something d ago happened: "10 minutes ago", "10分前";
+// under a minute, "now".
+func (l *Language) Ago(d time.Duration) (string, error) {
+	if d.Round(time.Minute) < time.Minute {
+		return l.T("RelativeNow", nil)
+	}
+	dur, err := l.Duration(d)
+	if err != nil {
+		return "", err
+	}
+	return l.T("RelativeAgo", map[string]any{"Duration": dur})
 }
 
 // zoneNames are the zone abbreviations a language writes its own way;
