@@ -11,6 +11,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webhook"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/webpush"
 	"github.com/pfsnotify/pfsnotify/pkg/dispatch"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
@@ -18,8 +19,13 @@ import (
 
 // channels builds the channels the configuration sets up. A channel left
 // unconfigured is absent: its deliveries fall back to the registration's
-// next channel, with the reason in the delivery log.
+// next channel, with the reason in the delivery log. The channels speak
+// templates in the deployment's languages (see localized).
 func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedule.Channel]dispatch.Channel, error) {
+	templates, err := a.localized(templates)
+	if err != nil {
+		return nil, err
+	}
 	cfg := a.cfg
 	httpClient := &http.Client{Timeout: cfg.Invoke.HTTPTimeout}
 	channels := map[schedule.Channel]dispatch.Channel{
@@ -63,4 +69,23 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 		channels[schedule.ChannelWebhook] = ch
 	}
 	return channels, nil
+}
+
+// localized gives templates the deployment's languages: the shipped
+// catalogues with the override files of languages.dir, defaults.language
+// as the fallback, and the voices of twilio.voices and twilio.voice. A
+// broken override file is a configuration error here, at start.
+func (a *app) localized(t *message.Templates) (*message.Templates, error) {
+	cat, err := locale.LoadConfig(a.cfg)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if files := cat.Overrides(); len(files) > 0 {
+		a.log.Debug("message catalogue overrides", "files", files)
+	}
+	t, err = t.Localized(cat)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return t, nil
 }

@@ -73,6 +73,9 @@ func runServeTwiML(ctx context.Context, a *app, opts serveTwiMLOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if templates, err = a.localized(templates); err != nil {
+		return err
+	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return err

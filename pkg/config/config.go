@@ -30,6 +30,7 @@ type Config struct {
 	Google    Google    `mapstructure:"google"`
 	Invoke    Invoke    `mapstructure:"invoke"`
 	Templates Templates `mapstructure:"templates"`
+	Languages Languages `mapstructure:"languages"`
 	Calsync   Calsync   `mapstructure:"calsync"`
 	Panel     Panel     `mapstructure:"panel"`
 	TwiML     TwiML     `mapstructure:"twiml"`
@@ -56,7 +57,7 @@ type Log struct {
 // Defaults are given to new users.
 type Defaults struct {
 	TimeZone string `mapstructure:"time_zone"` // IANA name, e.g. "Europe/Berlin"
-	Language string `mapstructure:"language"`  // BCP 47 tag for spoken calls, e.g. "en-US"
+	Language string `mapstructure:"language"`  // BCP 47 tag of new users, and of members whose own matches no catalogue, e.g. "en-US"
 	// PhoneRegion is the ISO 3166 region ("US", "JP") of phone numbers typed
 	// without +country code; "" means every number must start with +.
 	PhoneRegion string `mapstructure:"phone_region"`
@@ -77,8 +78,12 @@ type Twilio struct {
 	CallsPerSecond float64 `mapstructure:"calls_per_second"`
 	// APIURL is Twilio's REST API, "https://api.twilio.com"; tests point it elsewhere.
 	APIURL string `mapstructure:"api_url"`
-	// Voice is the <Say voice=> of calls, e.g. "alice" or "Polly.Joanna"; "" is Twilio's default.
+	// Voice is the <Say voice=> of calls to a person whose language has no
+	// catalogue, e.g. "alice"; "" is the voice of defaults.language.
 	Voice string `mapstructure:"voice"`
+	// Voices sets the voice of a catalogue's language over the built-in
+	// one: "ja=Polly.Takumi, de=Polly.Hans" (see VoiceMap).
+	Voices string `mapstructure:"voices"`
 	// MachineDetection asks Twilio to tell people from answering machines.
 	MachineDetection bool `mapstructure:"machine_detection"`
 	// InlineTwiML sends the call's TwiML with the call instead of a URL of
@@ -137,6 +142,14 @@ type Templates struct {
 	EmailText    string `mapstructure:"email_text"`
 	EmailHTML    string `mapstructure:"email_html"`
 	Webhook      string `mapstructure:"webhook"`
+}
+
+// Languages sets the languages members are spoken to in.
+type Languages struct {
+	// Dir holds override files of the message catalogues, one per language
+	// named by its tag ("ja.yaml", "pt-BR.yaml"); "" for none. A message
+	// of a file replaces the shipped one; a broken file fails the start.
+	Dir string `mapstructure:"dir"`
 }
 
 // SMTP holds the mail server that sends email.

@@ -11,7 +11,7 @@ import (
 // wantKeyCount is the number of settings. When you add a field, update it,
 // and document the new key in examples/pfsnotify.yaml (a test in
 // cmd/pfsnotify checks that file).
-const wantKeyCount = 77
+const wantKeyCount = 79
 
 func TestKeys(t *testing.T) {
 	keys := Keys()

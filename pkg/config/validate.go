@@ -227,6 +227,34 @@ func (p *problems) twilio(t Twilio) {
 	if !isHTTPURL(t.APIURL) {
 		p.add("twilio.api_url", `%q is not an http(s) URL (use "https://api.twilio.com")`, t.APIURL)
 	}
+	if _, err := t.VoiceMap(); err != nil {
+		p.add("twilio.voices", "%v", err)
+	}
+}
+
+// VoiceMap reads twilio.voices, "ja=Polly.Takumi, de=Polly.Hans": the
+// Twilio voice of each language's catalogue, by its tag.
+func (t Twilio) VoiceMap() (map[string]string, error) {
+	out := map[string]string{}
+	for item := range strings.SplitSeq(t.Voices, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		tag, voice, ok := strings.Cut(item, "=")
+		tag, voice = strings.TrimSpace(tag), strings.TrimSpace(voice)
+		if !ok || tag == "" || voice == "" || strings.ContainsAny(voice, " \t") {
+			return nil, fmt.Errorf("%q is not language=voice (e.g. ja=Polly.Takumi)", item)
+		}
+		if t, err := language.Parse(tag); err != nil || t.String() != tag {
+			return nil, fmt.Errorf("%q: %q is not a BCP 47 language tag written like ja or pt-BR", item, tag)
+		}
+		if _, dup := out[tag]; dup {
+			return nil, fmt.Errorf("%q: %s has a voice already", item, tag)
+		}
+		out[tag] = voice
+	}
+	return out, nil
 }
 
 func (p *problems) smtp(s SMTP) {

@@ -25,7 +25,7 @@ type Recipient struct {
 	Email    string
 	Phone    string // E.164, or ""
 	TimeZone string // IANA
-	Language string // BCP 47, for spoken calls
+	Language string // BCP 47: the catalogue and voice that speak to them
 }
 
 // DisplayName is the name to greet the person by.
@@ -50,6 +50,8 @@ type Message struct {
 	Location       string        // where, if the calendar says
 	URL            string        // the meeting's URL, if the calendar has one
 	StartAt        time.Time     // when the event starts (UTC)
+	EndAt          time.Time     // when it ends, if known (zero: unknown)
+	EventUID       string        // the calendar's UID of the event, if known: the .ics of an email keeps it
 	Lead           time.Duration // how long before the start this reminder was due
 	AckURL         string        // opening it acknowledges the delivery; "" without public_url
 	PanelURL       string        // where the person manages reminders; "" without public_url

@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 )
 
 var (
 	start = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) // 09:00 in Tokyo
-	alice = Recipient{UserID: 1, Login: "alice", Name: "Alice Liddell", TimeZone: "Asia/Tokyo", Language: "ja-JP"}
+	alice = Recipient{UserID: 1, Login: "alice", Name: "Alice Liddell", TimeZone: "Asia/Tokyo", Language: "en-US"}
 )
 
 func sample(kind string) Message {
@@ -41,6 +42,11 @@ func TestBuiltInTexts(t *testing.T) {
 		{PushTitle, KindCancelled, []string{"Cancelled: Detector review"}},
 		{SMS, KindMoved, []string{"Moved: Detector review now starts Tue 1 Dec 2026 09:00 JST."}},
 		{Call, KindTest, []string{"This is a test call."}},
+		// A moved or cancelled event is announced with its date and zone, not the clock time alone.
+		{Call, KindMoved, []string{"Detector review has moved. It now starts on Tuesday 1 December at 09:00, JST."}},
+		{Call, KindCancelled, []string{"Detector review, planned for Tuesday 1 December at 09:00, JST, is cancelled."}},
+		{PushBody, KindMoved, []string{"Now Tue 1 Dec 2026 09:00 JST"}},
+		{EmailHTML, KindReminder, []string{`<html lang="en">`, "The attached event.ics puts the event in your calendar."}},
 	}
 	for _, tt := range tests {
 		got, err := tmpl.Render(tt.name, sample(tt.kind), now)
@@ -106,9 +112,10 @@ func TestViewTimes(t *testing.T) {
 		{start.Add(time.Minute), "now", 0},
 	}
 	for _, tt := range tests {
-		v := newView(sample(KindReminder), tokyo, tt.now)
-		if v.In != tt.in || v.MinutesLeft != tt.minutes {
-			t.Errorf("at %v: got %q, %d; want %q, %d", tt.now, v.In, v.MinutesLeft, tt.in, tt.minutes)
+		v := newView(sample(KindReminder), tokyo, tt.now, locale.Embedded().Language("en"))
+		in, err := v.In()
+		if err != nil || in != tt.in || v.MinutesLeft != tt.minutes {
+			t.Errorf("at %v: got %q, %v, %d; want %q, %d", tt.now, in, err, v.MinutesLeft, tt.in, tt.minutes)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 )
 
@@ -26,76 +27,112 @@ const (
 	Webhook      = "webhook"
 )
 
-// The built-in texts. Each sees a View.
+// The built-in texts. Each sees a View; every word comes from the
+// member's catalogue (pkg/locale) through .T "ID" and .ByKind "Prefix"
+// (the message Prefix+Reminder, +Moved, +Cancelled or +Test).
 var builtIn = map[string]string{
-	PushTitle: `{{if eq .Kind "cancelled"}}Cancelled: {{.Title}}{{else if eq .Kind "moved"}}Moved: {{.Title}}` +
-		`{{else if eq .Kind "test"}}pfsnotify test{{else}}{{.Title}} {{.In}}{{end}}`,
-	PushBody: `{{if eq .Kind "test"}}Notifications reach this device.{{else}}{{.Start}}{{with .Location}} · {{.}}{{end}}` +
+	PushTitle: `{{.ByKind "PushTitle"}}`,
+	PushBody: `{{.ByKind "PushBody"}}{{if ne .Kind "test"}}{{with .Location}} · {{.}}{{end}}` +
 		`{{with .Note}}` + "\n" + `{{.}}{{end}}{{end}}`,
-	SMS: `{{if eq .Kind "cancelled"}}Cancelled: {{.Title}} ({{.Start}}).{{else if eq .Kind "moved"}}Moved: {{.Title}} now starts {{.Start}}.` +
-		`{{else if eq .Kind "test"}}pfsnotify test: text messages reach you.{{else}}Reminder: {{.Title}} starts {{.In}} ({{.Start}}).` +
-		`{{with .URL}} {{.}}{{end}}{{end}}`,
-	Call: `Hello {{.Name}}. This is pfsnotify. {{if eq .Kind "cancelled"}}{{.Title}}, planned for {{.Clock}}, is cancelled.` +
-		`{{else if eq .Kind "moved"}}{{.Title}} has moved. It now starts at {{.Clock}}.{{else if eq .Kind "test"}}This is a test call.` +
-		`{{else}}{{.Title}} starts {{.In}}, at {{.Clock}}.{{with .Note}} {{.}}{{end}}{{end}}`,
-	EmailSubject: `{{if eq .Kind "cancelled"}}Cancelled: {{.Title}}{{else if eq .Kind "moved"}}Moved: {{.Title}}` +
-		`{{else if eq .Kind "test"}}pfsnotify test{{else}}Reminder: {{.Title}} {{.In}}{{end}}`,
-	EmailText: `Hello {{.Name}},
+	SMS:          `{{.ByKind "SMS"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}`,
+	Call:         `{{.T "CallGreeting"}} {{.ByKind "Call"}}{{if eq .Kind "reminder"}}{{with .Note}} {{.}}{{end}}{{end}}`,
+	EmailSubject: `{{.ByKind "EmailSubject"}}`,
+	EmailText: `{{.T "EmailGreeting"}}
 
-{{if eq .Kind "cancelled"}}{{.Title}}, planned for {{.Start}}, is cancelled.{{else if eq .Kind "moved"}}{{.Title}} has moved: it now starts {{.Start}}.` +
-		`{{else if eq .Kind "test"}}This is a test: email reaches you.{{else}}{{.Title}} starts {{.In}}: {{.Start}}.{{end}}
+{{.ByKind "Email"}}
 {{with .Location}}
-Where: {{.}}{{end}}{{with .URL}}
-Join: {{.}}{{end}}{{with .Note}}
+{{$.T "EmailWhere"}} {{.}}{{end}}{{with .URL}}
+{{$.T "EmailJoin"}} {{.}}{{end}}{{with .Note}}
 
 {{.}}{{end}}
 {{with .AckURL}}
-Got it: {{.}}{{end}}{{with .PanelURL}}
-Your reminders: {{.}}{{end}}
+{{$.T "EmailAck"}}: {{.}}{{end}}{{with .PanelURL}}
+{{$.T "EmailPanel"}}: {{.}}{{end}}{{if ne .Kind "test"}}
+
+{{.T "EmailCalendar"}}{{end}}
 `,
-	EmailHTML: `<p>Hello {{.Name}},</p>
-<p>{{if eq .Kind "cancelled"}}<b>{{.Title}}</b>, planned for {{.Start}}, is cancelled.{{else if eq .Kind "moved"}}<b>{{.Title}}</b> has moved: it now starts {{.Start}}.` +
-		`{{else if eq .Kind "test"}}This is a test: email reaches you.{{else}}<b>{{.Title}}</b> starts {{.In}}: {{.Start}}.{{end}}</p>
-{{with .Location}}<p>Where: {{.}}</p>{{end}}{{with .URL}}<p><a href="{{.}}">Join the meeting</a></p>{{end}}{{with .Note}}<p>{{.}}</p>{{end}}
-{{with .AckURL}}<p><a href="{{.}}">Got it</a></p>{{end}}{{with .PanelURL}}<p><a href="{{.}}">Your reminders</a></p>{{end}}
+	EmailHTML: `<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.ByKind "EmailSubject"}}</title></head><body>
+<p>{{.T "EmailGreeting"}}</p>
+<p>{{.ByKind "Email"}}</p>
+{{with .Location}}<p>{{$.T "EmailWhere"}} {{.}}</p>{{end}}{{with .URL}}<p><a href="{{.}}">{{$.T "EmailJoinLink"}}</a></p>{{end}}{{with .Note}}<p>{{.}}</p>{{end}}
+{{with .AckURL}}<p><a href="{{.}}">{{$.T "EmailAck"}}</a></p>{{end}}{{with .PanelURL}}<p><a href="{{.}}">{{$.T "EmailPanel"}}</a></p>{{end}}
+{{if ne .Kind "test"}}<p>{{.T "EmailCalendar"}}</p>{{end}}
+</body></html>
 `,
-	Webhook: `{{if eq .Kind "cancelled"}}Cancelled: *{{.Title}}* ({{.Start}}){{else if eq .Kind "moved"}}Moved: *{{.Title}}* now starts {{.Start}}` +
-		`{{else if eq .Kind "test"}}pfsnotify test{{else}}Reminder for {{.Name}}: *{{.Title}}* starts {{.In}} ({{.Start}}){{with .URL}} {{.}}{{end}}{{end}}`,
+	Webhook: `{{.ByKind "Webhook"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}`,
 }
 
-// View is what a template sees: the Message, and its times put in words
-// in the person's zone.
+// View is what a template sees: the Message, its times put in words in
+// the person's zone and language, and the person's catalogue. The times
+// are methods, worked out when a text uses them.
 type View struct {
 	Message
 	Name        string // the person's display name
-	Start       string // "Tue 1 Dec 2026 09:00 JST"
-	Clock       string // "09:00", for speech
-	In          string // "in 10 minutes", "in 1 hour 5 minutes", "now"
+	Clock       string // "09:00"
 	MinutesLeft int    // whole minutes until the start, 0 once started
+
+	lang  *locale.Language
+	start time.Time     // StartAt in the person's zone
+	left  time.Duration // until the start, rounded to the minute
 }
 
-func newView(m Message, loc *time.Location, now time.Time) View {
+func newView(m Message, loc *time.Location, now time.Time, lang *locale.Language) *View {
 	start := m.StartAt.In(loc)
 	left := m.StartAt.Sub(now).Round(time.Minute)
-	in := "now"
-	if left >= time.Minute {
-		in = "in " + schedule.HumanLead(left)
-	}
-	return View{
+	return &View{
 		Message:     m,
 		Name:        m.To.DisplayName(),
-		Start:       start.Format("Mon 2 Jan 2006 15:04 MST"),
 		Clock:       start.Format("15:04"),
-		In:          in,
 		MinutesLeft: max(int(left/time.Minute), 0),
+		lang:        lang,
+		start:       start,
+		left:        left,
 	}
 }
 
-// Templates renders the texts of every channel. It is safe for concurrent use.
+// Start is when the event starts, written with the date and the zone:
+// "Tue 1 Dec 2026 09:00 JST", "2026年12月1日(火) 09:00 JST".
+func (v *View) Start() (string, error) { return v.lang.DateTime(v.start) }
+
+// Spoken is Start as a voice reads it: "Tuesday 1 December at 09:00, JST".
+func (v *View) Spoken() (string, error) { return v.lang.SpokenDateTime(v.start) }
+
+// SpokenClock is the time of day of the start as a voice reads it.
+func (v *View) SpokenClock() (string, error) { return v.lang.SpokenClock(v.start) }
+
+// In is how long until the start: "in 10 minutes", "10分後", "now".
+func (v *View) In() (string, error) { return v.lang.In(v.left) }
+
+// Lang is the BCP 47 tag of the catalogue that speaks: "ja", "pt-BR".
+func (v *View) Lang() string { return v.lang.Tag.String() }
+
+// T is the catalogue's message id, with the View as its data.
+func (v *View) T(id string) (string, error) { return v.lang.T(id, v) }
+
+// ByKind is the message prefix+Reminder (+Moved, +Cancelled, +Test) for
+// the message's kind.
+func (v *View) ByKind(prefix string) (string, error) {
+	suffix, ok := kindSuffix[v.Kind]
+	if !ok {
+		return "", fmt.Errorf("no text for kind %q", v.Kind)
+	}
+	return v.T(prefix + suffix)
+}
+
+var kindSuffix = map[string]string{KindReminder: "Reminder", KindMoved: "Moved", KindCancelled: "Cancelled", KindTest: "Test"}
+
+// Templates renders the texts of every channel, in each person's language.
+// It is safe for concurrent use.
+//
+// The built-in texts take every word from the catalogue; a text set in
+// config (templates.*) replaces the built-in one of its channel for every
+// language, and may itself call .T "ID" to stay in the person's language.
 type Templates struct {
 	text  map[string]*template.Template
 	html  *htmltemplate.Template
-	zones sync.Map // zone name -> *time.Location: loading one reads a file
+	cat   *locale.Catalogue
+	zones *sync.Map // zone name -> *time.Location: loading one reads a file
 }
 
 // zone is the person's zone, UTC when it does not load.
@@ -111,10 +148,18 @@ func (t *Templates) zone(name string) *time.Location {
 	return loc
 }
 
-// NewTemplates parses the built-in texts with the overrides of the config,
-// and renders each once with sample data, so that a template that refers
-// to something that does not exist fails at start, naming its key.
+// NewTemplates is New with the shipped catalogues alone, English the
+// default language.
 func NewTemplates(overrides config.Templates) (*Templates, error) {
+	return New(overrides, locale.Embedded())
+}
+
+// New parses the built-in texts with the overrides of the config, over
+// the catalogue cat, and renders each of every kind once in every
+// language with sample data, so that a template or a catalogue message
+// that refers to something that does not exist fails at start, naming
+// its key.
+func New(overrides config.Templates, cat *locale.Catalogue) (*Templates, error) {
 	texts := make(map[string]string, len(builtIn))
 	for name, text := range builtIn {
 		texts[name] = text
@@ -125,7 +170,7 @@ func NewTemplates(overrides config.Templates) (*Templates, error) {
 			texts[v.Type().Field(i).Tag.Get("mapstructure")] = text
 		}
 	}
-	t := &Templates{text: make(map[string]*template.Template)}
+	t := &Templates{text: make(map[string]*template.Template), cat: cat, zones: &sync.Map{}}
 	for name, text := range texts {
 		var err error
 		if name == EmailHTML {
@@ -137,21 +182,65 @@ func NewTemplates(overrides config.Templates) (*Templates, error) {
 			return nil, fmt.Errorf("templates.%s: %w", name, err)
 		}
 	}
-	sample := Message{Kind: KindReminder, Title: "Sample", StartAt: time.Unix(0, 0).Add(time.Hour), To: Recipient{TimeZone: "UTC"}}
-	for name := range texts {
-		if _, err := t.Render(name, sample, time.Unix(0, 0)); err != nil {
-			return nil, fmt.Errorf("templates.%s: %w", name, err)
-		}
+	if err := t.check(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
 
-// Render writes the text called name for m at now. Surrounding white space
-// is trimmed.
+// check renders every text of every kind in every language once.
+func (t *Templates) check() error {
+	epoch := time.Unix(0, 0)
+	for _, lang := range t.cat.Tags() {
+		for _, kind := range []string{KindReminder, KindMoved, KindCancelled, KindTest} {
+			sample := Message{Kind: kind, Title: "Sample", Location: "Room 1", URL: "https://example.org/m", Note: "Note",
+				AckURL: "https://example.org/ack", PanelURL: "https://example.org/",
+				StartAt: epoch.Add(90 * time.Minute), To: Recipient{TimeZone: "UTC", Language: lang, Name: "Sam"}}
+			for name := range builtIn {
+				if _, err := t.Render(name, sample, epoch); err != nil {
+					return fmt.Errorf("templates.%s (%s, %s): %w", name, lang, kind, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Localized returns templates that render the same texts over the
+// catalogue cat (the deployment's languages and override files), checked
+// as New checks them.
+func (t *Templates) Localized(cat *locale.Catalogue) (*Templates, error) {
+	u := &Templates{text: t.text, html: t.html, cat: cat, zones: t.zones}
+	if err := u.check(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Language is the catalogue that speaks to a person whose BCP 47 tag is
+// tag (Recipient.Language): the best match, else the deployment's default
+// language, else English.
+func (t *Templates) Language(tag string) *locale.Language { return t.cat.Language(tag) }
+
+// Phrase is the catalogue's message id, without data, in the language of
+// tag: the fixed sentences of a call ("Press 1 ..."). The catalogues are
+// complete and checked at start: an error is a bug, and gives English.
+func (t *Templates) Phrase(tag, id string) string {
+	s, err := t.cat.Language(tag).T(id, nil)
+	if err != nil {
+		if s, err = t.cat.Language(locale.Reference.String()).T(id, nil); err != nil {
+			return id
+		}
+	}
+	return s
+}
+
+// Render writes the text called name for m at now, in the person's
+// language and zone. Surrounding white space is trimmed.
 func (t *Templates) Render(name string, m Message, now time.Time) (string, error) {
 	var b bytes.Buffer
 	var err error
-	view := newView(m, t.zone(m.To.TimeZone), now)
+	view := newView(m, t.zone(m.To.TimeZone), now, t.cat.Language(m.To.Language))
 	if name == EmailHTML {
 		err = t.html.Execute(&b, view)
 	} else if tmpl, ok := t.text[name]; ok {

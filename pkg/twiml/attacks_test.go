@@ -92,8 +92,8 @@ func TestAttacks(t *testing.T) {
 			{"signature of the request's own host", byHost, 403, "", "request refused"},
 			{"valid signature replayed with changed parameters", replayed, 403, "", "request refused"},
 			{"token that does not exist", signed(routes.Voice(unknown), callForm(sid1)), 200, "no longer available", "reason=unknown_token"},
-			{"token of a text message's delivery", signed(routes.Voice(sms.Token), callForm(sid1)), 200, "no longer available", "reason=wrong_channel"},
-			{"token of a push delivery", signed(routes.Gather(push.Token), callForm(sid1, "Digits", "1")), 200, "no longer available", "reason=wrong_channel"},
+			{"token of a text message's delivery", signed(routes.Voice(sms.Token), callForm(sid1)), 200, "nicht mehr verfügbar", "reason=wrong_channel"},
+			{"token of a push delivery", signed(routes.Gather(push.Token), callForm(sid1, "Digits", "1")), 200, "nicht mehr verfügbar", "reason=wrong_channel"},
 			{"oversized body", oversized, 413, "", "body over the limit"},
 			{"body that is not a form", func() *http.Request {
 				req, _ := twiliotest.SignedRequest(tok, voiceURL, callForm(sid1))
@@ -107,7 +107,7 @@ func TestAttacks(t *testing.T) {
 			}, 405, "", "status=405"},
 			{"status callback for a call that is not ours", signed(routes.CallStatus(call.Token),
 				callForm(sid2, "CallStatus", "completed", "SequenceNumber", "3")), 200, "", "reason=other_call"},
-			{"gather of a call that is not ours", signed(routes.Gather(call.Token), callForm(sid2, "Digits", "1")), 200, "no longer available", "reason=other_call"},
+			{"gather of a call that is not ours", signed(routes.Gather(call.Token), callForm(sid2, "Digits", "1")), 200, "nicht mehr verfügbar", "reason=other_call"},
 			{"message callback for a message that is not ours", signed(routes.SMSStatus(sms.Token),
 				url.Values{"MessageSid": {"SM00000000000000000000000000000099"}, "MessageStatus": {"undelivered"}}), 200, "", "reason=other_call"},
 			{"call callback on a text message's token", signed(routes.CallStatus(sms.Token),

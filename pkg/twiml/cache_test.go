@@ -82,7 +82,7 @@ func TestCallCache(t *testing.T) {
 					}
 					switch {
 					case st.want == "reminder" && !strings.Contains(got.body, "<Gather"),
-						st.want == "gone" && !strings.Contains(got.body, "no longer available"):
+						st.want == "gone" && !strings.Contains(got.body, "nicht mehr verfügbar"):
 						t.Errorf("step %d (%s): got %d %q; want the %s answer", i+1, st.do, got.status, got.body, st.want)
 					}
 				}
@@ -107,9 +107,9 @@ func TestCallCacheKeepsTheWords(t *testing.T) {
 			advance time.Duration
 			want    string
 		}{
-			{0, "starts in 10 minutes"},
-			{time.Second, "starts in 10 minutes"}, // 9m29s before: rendered anew it would say 9
-			{twiml.DefaultCacheTTL, "starts in 9 minutes"},
+			{0, "beginnt in 10 Minuten"},
+			{time.Second, "beginnt in 10 Minuten"}, // 9m29s before: rendered anew it would say 9
+			{twiml.DefaultCacheTTL, "beginnt in 9 Minuten"},
 		}
 		for i, st := range steps {
 			f.clock.Advance(st.advance)

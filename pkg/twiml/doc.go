@@ -8,15 +8,16 @@ import (
 	"unicode/utf8"
 )
 
-// What calls say besides the reminder itself. The reminder's words come
-// from the call template (templates.call), as for invoke.
+// What calls say besides the reminder itself: messages of the person's
+// catalogue (pkg/locale). The reminder's words come from the call
+// template (templates.call), as for invoke.
 const (
-	promptText    = "Press 1 to confirm that you got this reminder."
-	noAnswerText  = "We did not get your answer. Goodbye."
-	confirmedText = "Thank you. Your reminder is confirmed. Goodbye."
-	repeatText    = "Here is your reminder again."
-	goneText      = "Sorry, this reminder is no longer available. Goodbye."
-	apologyText   = "Sorry, we cannot give you your reminder right now. Please check your other reminders. Goodbye."
+	promptID    = "CallPrompt"
+	noAnswerID  = "CallNoAnswer"
+	confirmedID = "CallConfirmed"
+	repeatID    = "CallRepeat"
+	goneID      = "CallGone"
+	apologyID   = "CallApology"
 )
 
 // maxSay is the most characters one <Say> speaks; a longer reminder is
@@ -99,8 +100,13 @@ func (d *doc) bytes() ([]byte, error) {
 	return d.buf.Bytes(), nil
 }
 
-// voiceOf is how a call speaks: the person's language and the configured voice.
-type voiceOf struct{ language, voice string }
+// voiceOf is how a call speaks to a person: the voice of their language's
+// catalogue, the language attribute Twilio takes for it, and the
+// catalogue's fixed phrases by message ID.
+type voiceOf struct {
+	language, voice string
+	phrase          func(id string) string
+}
 
 // reminderDoc speaks text, a second's pause, text again, and asks for 1
 // within a <Gather> whose action is gatherURL; the person may press a key
@@ -111,8 +117,8 @@ func reminderDoc(v voiceOf, text, gatherURL, prefix string) ([]byte, error) {
 	if prefix != "" {
 		d.say(v, prefix)
 	}
-	return d.say(v, text).pause(1).say(v, text).say(v, promptText).end("Gather").
-		say(v, noAnswerText).hangup().bytes()
+	return d.say(v, text).pause(1).say(v, text).say(v, v.phrase(promptID)).end("Gather").
+		say(v, v.phrase(noAnswerID)).hangup().bytes()
 }
 
 // voicemailDoc leaves text on an answering machine, twice, and hangs up.

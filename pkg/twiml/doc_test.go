@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden TwiML files in testdata/")
@@ -19,6 +22,9 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -35,18 +41,18 @@ func golden(t *testing.T, name string, got []byte) {
 const gatherURL = "https://notify.example.org/twiml/gather/Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycDE"
 
 func TestGoldenDocs(t *testing.T) {
-	de := voiceOf{language: "de-DE", voice: "Polly.Vicki"}
-	text := "Hello Alice Liddell. This is pfsnotify. Detector review starts in 10 minutes, at 09:00. Room 4-S-030"
+	de, en := testVoice(t, "de-DE"), testVoice(t, "en-GB")
+	text := "Hallo Alice Liddell. Hier ist pfsnotify. Detector review beginnt in 10 Minuten, um 09:00 Uhr. Room 4-S-030"
 	tests := []struct {
 		file string
 		doc  func() ([]byte, error)
 	}{
 		{"voice.xml", func() ([]byte, error) { return reminderDoc(de, text, gatherURL, "") }},
-		{"repeat.xml", func() ([]byte, error) { return reminderDoc(de, text, gatherURL, repeatText) }},
-		{"voicemail.xml", func() ([]byte, error) { return voicemailDoc(voiceOf{language: "en-GB"}, text) }},
-		{"confirmed.xml", func() ([]byte, error) { return sayDoc(de, confirmedText) }},
-		{"gone.xml", func() ([]byte, error) { return sayDoc(voiceOf{}, goneText) }},
-		{"apology.xml", func() ([]byte, error) { return sayDoc(voiceOf{voice: "alice"}, apologyText) }},
+		{"repeat.xml", func() ([]byte, error) { return reminderDoc(de, text, gatherURL, de.phrase(repeatID)) }},
+		{"voicemail.xml", func() ([]byte, error) { return voicemailDoc(en, text) }},
+		{"confirmed.xml", func() ([]byte, error) { return sayDoc(de, de.phrase(confirmedID)) }},
+		{"gone.xml", func() ([]byte, error) { return sayDoc(en, en.phrase(goneID)) }},
+		{"apology.xml", func() ([]byte, error) { return sayDoc(testVoice(t, "ja-JP"), testVoice(t, "ja-JP").phrase(apologyID)) }},
 		{"hangup.xml", hangupDoc},
 		{"empty.xml", emptyDoc},
 	}
@@ -61,6 +67,17 @@ func TestGoldenDocs(t *testing.T) {
 			t.Errorf("%s: %v", tt.file, err)
 		}
 	}
+}
+
+// testVoice is how a call speaks to a person of language tag with the
+// built-in texts.
+func testVoice(t *testing.T, tag string) voiceOf {
+	t.Helper()
+	tmpl, err := message.NewTemplates(config.Templates{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return voiceIn(tmpl, tag)
 }
 
 // element is one element of a parsed document, with its own text.
@@ -125,7 +142,7 @@ func TestHostileText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := reminderDoc(voiceOf{language: "en-US"}, tt.text, gatherURL, "")
+			doc, err := reminderDoc(testVoice(t, "en-US"), tt.text, gatherURL, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +166,7 @@ func TestHostileText(t *testing.T) {
 			}
 		})
 	}
-	doc, err := reminderDoc(voiceOf{}, `</Say><Dial>+15550000000</Dial><Say>`, gatherURL, "")
+	doc, err := reminderDoc(testVoice(t, "en-US"), `</Say><Dial>+15550000000</Dial><Say>`, gatherURL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +175,7 @@ func TestHostileText(t *testing.T) {
 
 func TestLongTextIsCut(t *testing.T) {
 	long := strings.Repeat("é", maxSay+50)
-	doc, err := voicemailDoc(voiceOf{}, long)
+	doc, err := voicemailDoc(testVoice(t, "en-US"), long)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func e2e(t *testing.T, s *store.Store, answers []twiliotest.Answer, amd bool, st
 		if e.Kind == "voice" || e.Kind == "gather" {
 			verbs(t, e.Body) // one well-formed <Response>
 		}
-		if e.Kind == "voice" && !amd && !strings.Contains(e.Body, "Detector review starts in ") {
+		if e.Kind == "voice" && !amd && !strings.Contains(e.Body, "Detector review beginnt in ") {
 			t.Errorf("the call said %q; want the reminder", e.Body)
 		}
 	}

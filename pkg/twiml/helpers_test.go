@@ -77,7 +77,7 @@ func newFixture(t *testing.T, s *store.Store, change ...func(*twiml.Options)) *f
 	logs := &logBuffer{}
 	opts := twiml.Options{
 		Store: s, Templates: tmpl, PublicURL: twiliotest.PublicURL, AuthToken: twiliotest.AuthToken,
-		Voice: "Polly.Vicki", RetryDelay: 2 * time.Minute, MaxCallRetries: 2, RecordWait: 2 * time.Second,
+		RetryDelay: 2 * time.Minute, MaxCallRetries: 2, RecordWait: 2 * time.Second,
 		Log: slog.New(slog.NewTextHandler(logs, nil)), Now: c.Now,
 	}
 	for _, ch := range change {

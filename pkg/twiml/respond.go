@@ -131,7 +131,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, re
 	case errors.As(err, &ref):
 		s.metrics.outcomes.WithLabelValues(req.route, ref.reason).Inc()
 		log.Warn("not acted on: "+ref.text, "reason", ref.reason)
-		s.writeFallback(w, req, http.StatusOK, goneText)
+		s.writeFallback(w, req, http.StatusOK, goneID)
 	case store.Unavailable(err):
 		s.metrics.outcomes.WithLabelValues(req.route, "unavailable").Inc()
 		log.Error("request failed: the database is not answering", "err", err)
@@ -140,7 +140,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, re
 			status = http.StatusServiceUnavailable
 			httpserver.SetRetryAfter(w.Header())
 		}
-		s.writeFallback(w, req, status, apologyText)
+		s.writeFallback(w, req, status, apologyID)
 	default:
 		s.metrics.outcomes.WithLabelValues(req.route, "error").Inc()
 		log.Error("request failed", "err", err)
@@ -148,21 +148,22 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, req *request, re
 		if !speaks(req.route) {
 			status = http.StatusInternalServerError
 		}
-		s.writeFallback(w, req, status, apologyText)
+		s.writeFallback(w, req, status, apologyID)
 	}
 }
 
-// writeFallback says text and hangs up on a call; a callback gets an
-// empty answer.
-func (s *Server) writeFallback(w http.ResponseWriter, req *request, status int, text string) {
+// writeFallback says the catalogue's message id and hangs up on a call,
+// in the person's language once known, else in the deployment's; a
+// callback gets an empty answer.
+func (s *Server) writeFallback(w http.ResponseWriter, req *request, status int, id string) {
 	var doc []byte
 	var err error
 	if speaks(req.route) {
 		v := req.voice
-		if v.voice == "" {
-			v.voice = s.opts.Voice
+		if v.phrase == nil {
+			v = s.voiceFor("")
 		}
-		doc, err = sayDoc(v, text)
+		doc, err = sayDoc(v, v.phrase(id))
 	} else {
 		doc, err = emptyDoc()
 	}

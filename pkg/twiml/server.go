@@ -34,14 +34,15 @@ type Store interface {
 
 // Options configure a Server; OptionsFrom fills them from the config.
 type Options struct {
-	Store     Store
-	Templates *message.Templates // the call's words: templates.call, as for invoke
-	PublicURL string             // public_url: Twilio's URLs, and what it signs, start with it
-	Prefix    string             // twiml.prefix; "" means DefaultPrefix
+	Store Store
+	// Templates give the call's words (templates.call, as for invoke), its
+	// fixed phrases and its voice, in the person's language.
+	Templates *message.Templates
+	PublicURL string // public_url: Twilio's URLs, and what it signs, start with it
+	Prefix    string // twiml.prefix; "" means DefaultPrefix
 	// AuthToken is twilio.auth_token; PreviousAuthToken, if set, is also
 	// accepted in signatures (twiml.previous_auth_token, for a rotation).
 	AuthToken, PreviousAuthToken string
-	Voice                        string        // twilio.voice
 	RetryDelay                   time.Duration // twiml.retry_delay
 	MaxCallRetries               int           // twiml.max_call_retries
 	// RecordWait is how long a request about a call that invoke has placed
@@ -62,7 +63,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config, s Store, t *message.Templates, log *slog.Logger) Options {
 	return Options{
 		Store: s, Templates: t, PublicURL: cfg.PublicURL, Prefix: cfg.TwiML.Prefix,
-		AuthToken: cfg.Twilio.AuthToken, PreviousAuthToken: cfg.TwiML.PreviousAuthToken, Voice: cfg.Twilio.Voice,
+		AuthToken: cfg.Twilio.AuthToken, PreviousAuthToken: cfg.TwiML.PreviousAuthToken,
 		RetryDelay: cfg.TwiML.RetryDelay, MaxCallRetries: cfg.TwiML.MaxCallRetries, Log: log,
 	}
 }

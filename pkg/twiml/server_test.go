@@ -46,7 +46,7 @@ func TestGather(t *testing.T) {
 
 		got := f.post(twiml.GatherRoute, call.Token, callForm(sid1, "Digits", "5"), twiliotest.AuthToken)
 		names, said := verbs(t, got.body)
-		if got.status != 200 || !strings.Contains(strings.Join(names, " "), "Gather") || said[0] != "Here is your reminder again." ||
+		if got.status != 200 || !strings.Contains(strings.Join(names, " "), "Gather") || said[0] != "Hier noch einmal Ihre Erinnerung." ||
 			!strings.Contains(said[1], "Detector review") {
 			t.Errorf("key 5: got %d %q; want the reminder again, with a <Gather>", got.status, got.body)
 		}
@@ -57,7 +57,7 @@ func TestGather(t *testing.T) {
 		for i := range 2 { // the second press changes nothing more
 			got = f.post(twiml.GatherRoute, call.Token, callForm(sid1, "Digits", "1"), twiliotest.AuthToken)
 			names, said = verbs(t, got.body)
-			if got.status != 200 || len(said) != 1 || said[0] != "Thank you. Your reminder is confirmed. Goodbye." || names[len(names)-1] != "Hangup" {
+			if got.status != 200 || len(said) != 1 || said[0] != "Danke. Ihre Erinnerung ist bestätigt. Auf Wiederhören." || names[len(names)-1] != "Hangup" {
 				t.Errorf("key 1, press %d: got %d %q; want the confirmation", i+1, got.status, got.body)
 			}
 		}
@@ -195,7 +195,7 @@ func TestGoneReminders(t *testing.T) {
 		}
 		f.clock.Advance(11 * time.Minute) // the event has started
 		got := f.post(twiml.VoiceRoute, call.Token, callForm(sid1), twiliotest.AuthToken)
-		if _, said := verbs(t, got.body); got.status != 200 || len(said) != 1 || !strings.Contains(said[0], "no longer available") {
+		if _, said := verbs(t, got.body); got.status != 200 || len(said) != 1 || !strings.Contains(said[0], "nicht mehr verfügbar") {
 			t.Errorf("expired: got %d %q; want a polite goodbye", got.status, got.body)
 		}
 		if !strings.Contains(f.logs.String(), "reason=expired") {
@@ -206,7 +206,7 @@ func TestGoneReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = f.post(twiml.VoiceRoute, call.Token, callForm(sid1), twiliotest.AuthToken)
-		if _, said := verbs(t, got.body); got.status != 200 || len(said) != 1 || !strings.Contains(said[0], "no longer available") {
+		if _, said := verbs(t, got.body); got.status != 200 || len(said) != 1 || !strings.Contains(said[0], "nicht mehr verfügbar") {
 			t.Errorf("cancelled: got %d %q; want a polite goodbye", got.status, got.body)
 		}
 		if !strings.Contains(f.logs.String(), "reason=cancelled") {

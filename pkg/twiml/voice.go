@@ -60,7 +60,7 @@ func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
 		if err != nil {
 			return reply{}, err
 		}
-		doc, err := reminderDoc(req.voice, text, s.routes.Gather(req.token), repeatText)
+		doc, err := reminderDoc(req.voice, text, s.routes.Gather(req.token), req.voice.phrase(repeatID))
 		return reply{doc, "repeated"}, err
 	}
 	outcome := ""
@@ -72,7 +72,7 @@ func (s *Server) gather(ctx context.Context, req *request) (reply, error) {
 	if err != nil {
 		return reply{}, storeError("acknowledge", err)
 	}
-	doc, err := sayDoc(req.voice, confirmedText)
+	doc, err := sayDoc(req.voice, req.voice.phrase(confirmedID))
 	return reply{doc, outcome}, err
 }
 
@@ -86,7 +86,7 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 	}
 	found := func(c store.Claim) (store.Claim, error) {
 		req.delivery = c.ID
-		req.voice = voiceOf{language: c.User.Language, voice: s.opts.Voice}
+		req.voice = s.voiceFor(c.User.Language)
 		return c, nil
 	}
 	if c, ok := s.calls.get(req.token, s.opts.Now()); ok {
@@ -113,6 +113,17 @@ func (s *Server) lookup(ctx context.Context, req *request) (store.Claim, error) 
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
+}
+
+// voiceFor is how a call speaks to a person whose language tag is tag
+// ("" for the deployment's default language).
+func (s *Server) voiceFor(tag string) voiceOf { return voiceIn(s.opts.Templates, tag) }
+
+// voiceIn is how a call speaks with templates t to a person whose language
+// tag is tag.
+func voiceIn(t *message.Templates, tag string) voiceOf {
+	v := t.Language(tag).Voice()
+	return voiceOf{language: v.Language, voice: v.Name, phrase: func(id string) string { return t.Phrase(tag, id) }}
 }
 
 // afterRecordWait is the time a request keeps, of its deadline, for what

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -21,7 +22,9 @@ const (
 	HeaderDeliveryID    = "X-PFSNotify-Delivery" // the delivery's id, to trace a mail back to the outbox
 )
 
-// compose renders m into a multipart/alternative mail to addr.
+// compose renders m into a mail to addr in the person's language: a
+// multipart/alternative of text and HTML and, for an event, its .ics
+// attachment (multipart/mixed around them).
 func (c *Channel) compose(m message.Message, addr string) (*gomail.Msg, error) {
 	now := c.opts.Now()
 	render := func(name string) (string, error) {
@@ -59,6 +62,15 @@ func (c *Channel) compose(m message.Message, addr string) (*gomail.Msg, error) {
 	msg.SetGenHeader(gomail.HeaderXMailer, "pfsnotify")
 	msg.SetBodyString(gomail.TypeTextPlain, text+"\n")
 	msg.AddAlternativeString(gomail.TypeTextHTML, html+"\n")
+	ics, err := eventICS(m, c.domain, now)
+	if err != nil {
+		return nil, message.Permanent(err)
+	}
+	if ics != nil {
+		if err := msg.AttachReader(ICSName, bytes.NewReader(ics), gomail.WithFileContentType(icsContentType)); err != nil {
+			return nil, message.Permanent(fmt.Errorf("attach %s: %w", ICSName, err))
+		}
+	}
 	return msg, nil
 }
 

@@ -3,6 +3,7 @@ package email_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -68,7 +69,10 @@ type received struct {
 	subject   string
 	to        []*mail.Address
 	mediaType string
-	parts     map[string]string // content type -> decoded body
+	parts     map[string]string            // content type -> decoded body
+	partTypes map[string]map[string]string // content type -> its parameters
+	files     map[string]string            // attachment file name -> decoded body
+	nested    []string                     // the multipart types within
 }
 
 func parse(t *testing.T, data []byte) received {
@@ -90,27 +94,51 @@ func parse(t *testing.T, data []byte) received {
 	if err != nil {
 		t.Fatalf("parse Content-Type: %v", err)
 	}
-	r := received{header: msg.Header, subject: subject, to: to, mediaType: mediaType, parts: map[string]string{}}
-	if !strings.HasPrefix(mediaType, "multipart/") {
-		return r
+	r := received{header: msg.Header, subject: subject, to: to, mediaType: mediaType, parts: map[string]string{},
+		partTypes: map[string]map[string]string{}, files: map[string]string{}}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		r.readParts(t, msg.Body, params["boundary"])
 	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
+	return r
+}
+
+// readParts reads the parts of a multipart body, and those of the
+// multipart parts within it.
+func (r *received) readParts(t *testing.T, body io.Reader, boundary string) {
+	t.Helper()
+	mr := multipart.NewReader(body, boundary)
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			break
+			return
 		}
 		if err != nil {
 			t.Fatalf("next part: %v", err)
 		}
-		body, err := io.ReadAll(p) // quoted-printable is decoded by multipart
+		ct, params, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatalf("part Content-Type %q: %v", p.Header.Get("Content-Type"), err)
+		}
+		if strings.HasPrefix(ct, "multipart/") {
+			r.nested = append(r.nested, ct)
+			r.readParts(t, p, params["boundary"])
+			continue
+		}
+		data, err := io.ReadAll(p) // quoted-printable is decoded by multipart
 		if err != nil {
 			t.Fatalf("read part: %v", err)
 		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		r.parts[ct] = string(body)
+		if p.Header.Get("Content-Transfer-Encoding") == "base64" {
+			if data, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(data)), "")); err != nil {
+				t.Fatalf("base64 part: %v", err)
+			}
+		}
+		if name := p.FileName(); name != "" {
+			r.files[name] = string(data)
+		}
+		r.parts[ct] = string(data)
+		r.partTypes[ct] = params
 	}
-	return r
 }
 
 func TestSendDelivers(t *testing.T) {
@@ -171,8 +199,8 @@ func TestMailContent(t *testing.T) {
 	}
 	r := parse(t, mails[0].Data)
 
-	if r.mediaType != "multipart/alternative" {
-		t.Errorf("got Content-Type %q; want multipart/alternative", r.mediaType)
+	if r.mediaType != "multipart/mixed" || len(r.nested) != 1 || r.nested[0] != "multipart/alternative" {
+		t.Errorf("got Content-Type %q around %v; want multipart/mixed around multipart/alternative", r.mediaType, r.nested)
 	}
 	if want := `Reminder: <script>alert("x")</script> Tom & Jerry in 10 minutes`; r.subject != want {
 		t.Errorf("got Subject %q; want %q", r.subject, want)

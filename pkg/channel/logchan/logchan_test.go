@@ -48,7 +48,7 @@ func TestLines(t *testing.T) {
 		{"reminder", func(*message.Message) {},
 			`2026-11-30T23:50:00Z delivery=42 channel=push kind=reminder user=alice title="Detector review in 10 minutes" body="Tue 1 Dec 2026 09:00 JST\nRoom 4-S-030"` + "\n"},
 		{"cancelled, no channel", func(m *message.Message) { m.Kind, m.Channel, m.Note = message.KindCancelled, "", "" },
-			`2026-11-30T23:50:00Z delivery=42 kind=cancelled user=alice title="Cancelled: Detector review" body="Tue 1 Dec 2026 09:00 JST"` + "\n"},
+			`2026-11-30T23:50:00Z delivery=42 kind=cancelled user=alice title="Cancelled: Detector review" body="Planned for Tue 1 Dec 2026 09:00 JST"` + "\n"},
 		{"odd login and title stay on one line", func(m *message.Message) { m.To.Login, m.Title, m.Note = "a b", "x\ny", "" },
 			`2026-11-30T23:50:00Z delivery=42 channel=push kind=reminder user="a b" title="x\ny in 10 minutes" body="Tue 1 Dec 2026 09:00 JST"` + "\n"},
 	}

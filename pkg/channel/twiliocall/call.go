@@ -47,10 +47,11 @@ type Options struct {
 	// InlineTwiML sends the words with the call instead of a URL of
 	// serve-twiml (twilio.inline_twiml).
 	InlineTwiML      bool
-	Voice            string // twilio.voice: <Say voice=> of inline TwiML
-	MachineDetection bool   // twilio.machine_detection
-	Templates        *message.Templates
-	Now              func() time.Time // nil means time.Now
+	MachineDetection bool // twilio.machine_detection
+	// Templates give the words of inline TwiML and the voice that reads
+	// them, in the person's language (twilio.voices, twilio.voice).
+	Templates *message.Templates
+	Now       func() time.Time // nil means time.Now
 }
 
 // OptionsFrom returns the Options of cfg, with hc and t.
@@ -58,7 +59,7 @@ func OptionsFrom(cfg config.Config, hc *http.Client, t *message.Templates) Optio
 	return Options{
 		AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, From: cfg.Twilio.FromNumber,
 		APIURL: cfg.Twilio.APIURL, HTTPClient: hc, PublicURL: cfg.PublicURL, Prefix: cfg.TwiML.Prefix, InlineTwiML: cfg.Twilio.InlineTwiML,
-		Voice: cfg.Twilio.Voice, MachineDetection: cfg.Twilio.MachineDetection, Templates: t,
+		MachineDetection: cfg.Twilio.MachineDetection, Templates: t,
 	}
 }
 
@@ -68,7 +69,6 @@ type Channel struct {
 	from   string
 	routes twiml.Routes
 	inline bool
-	voice  string
 	amd    bool
 	tmpl   *message.Templates
 	now    func() time.Time
@@ -95,7 +95,7 @@ func New(opts Options) (*Channel, error) {
 	}
 	return &Channel{
 		acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix},
-		inline: opts.InlineTwiML, voice: opts.Voice, amd: opts.MachineDetection, tmpl: opts.Templates, now: now,
+		inline: opts.InlineTwiML, amd: opts.MachineDetection, tmpl: opts.Templates, now: now,
 	}, nil
 }
 
@@ -164,7 +164,8 @@ func (c *Channel) params(m message.Message, now time.Time) (*api.CreateCallParam
 		if err != nil {
 			return nil, message.Permanent(fmt.Errorf("call text: %w", err))
 		}
-		doc, err := SayTwiML(text, m.To.Language, c.voice)
+		v := c.tmpl.Language(m.To.Language).Voice()
+		doc, err := SayTwiML(text, v.Language, v.Name)
 		if err != nil {
 			return nil, message.Permanent(err)
 		}

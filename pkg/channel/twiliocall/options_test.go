@@ -67,19 +67,19 @@ func TestOptionsFrom(t *testing.T) {
 	cfg := config.Default()
 	cfg.PublicURL = "https://notify.example.org"
 	cfg.Twilio.AccountSID, cfg.Twilio.AuthToken, cfg.Twilio.FromNumber = twiliotest.AccountSID, twiliotest.AuthToken, "+15551234567"
-	cfg.Twilio.Voice, cfg.Twilio.MachineDetection, cfg.Twilio.InlineTwiML = "alice", true, true
+	cfg.Twilio.MachineDetection, cfg.Twilio.InlineTwiML = true, true
 	hc := &http.Client{Timeout: cfg.Invoke.HTTPTimeout}
 	got := twiliocall.OptionsFrom(cfg, hc, nil)
 	want := twiliocall.Options{
 		AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken, From: "+15551234567", APIURL: "https://api.twilio.com",
-		HTTPClient: hc, PublicURL: "https://notify.example.org", InlineTwiML: true, Voice: "alice", MachineDetection: true,
+		HTTPClient: hc, PublicURL: "https://notify.example.org", InlineTwiML: true, MachineDetection: true,
 	}
 	if got.Now != nil || got.Templates != nil {
 		t.Errorf("got Now or Templates set; want them left to the caller")
 	}
 	if got.AccountSID != want.AccountSID || got.AuthToken != want.AuthToken || got.From != want.From || got.APIURL != want.APIURL ||
 		got.HTTPClient != want.HTTPClient || got.PublicURL != want.PublicURL || got.InlineTwiML != want.InlineTwiML ||
-		got.Voice != want.Voice || got.MachineDetection != want.MachineDetection {
+		got.MachineDetection != want.MachineDetection {
 		t.Errorf("got %+v; want %+v", got, want)
 	}
 }

@@ -12,6 +12,9 @@ import (
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliocall"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
+	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
 // verb is one element of a parsed TwiML document.
@@ -71,8 +74,16 @@ func TestInlineTwiMLEscaped(t *testing.T) {
 		`<![CDATA[x]]> & "quotes" 'too'`,
 		"control\x00chars\x1b and \xff bad UTF-8",
 	}
+	cat, err := locale.Load(locale.Options{Voices: map[string]string{"de": "Polly.Marlene"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := message.New(config.Templates{}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, title := range titles {
-		fake, ch := newChannel(t, twiliotest.Config{}, func(o *twiliocall.Options) { o.InlineTwiML, o.Voice = true, "Polly.Marlene" })
+		fake, ch := newChannel(t, twiliotest.Config{}, func(o *twiliocall.Options) { o.InlineTwiML, o.Templates = true, tmpl })
 		m := reminder()
 		m.Title = title
 		if _, err := ch.Send(context.Background(), m); err != nil {
@@ -96,7 +107,7 @@ func TestInlineTwiMLEscaped(t *testing.T) {
 			want = "control\uFFFDchars\uFFFD and \uFFFD bad UTF-8"
 		}
 		for _, v := range []verb{verbs[0], verbs[2]} {
-			if !strings.Contains(v.text, want) || !strings.HasPrefix(v.text, "Hello Alice.") {
+			if !strings.Contains(v.text, want) || !strings.HasPrefix(v.text, "Hallo Alice.") {
 				t.Errorf("title %q: got spoken text %q; want it to greet Alice and contain %q", title, v.text, want)
 			}
 			if v.attrs["language"] != "de-DE" || v.attrs["voice"] != "Polly.Marlene" {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"time"
-	"unicode/utf16"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
@@ -20,10 +19,6 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/phone"
 	"github.com/pfsnotify/pfsnotify/pkg/twiml"
 )
-
-// MaxBody is the longest Body Twilio accepts, in characters; Send counts
-// UTF-16 code units, which are never fewer.
-const MaxBody = 1600
 
 // maxValidity is the longest ValidityPeriod Twilio accepts, in seconds.
 const maxValidity = 36000
@@ -102,14 +97,17 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 	if !phone.IsE164(to) {
 		return message.Receipt{}, message.Permanentf("not texting %q: not an E.164 phone number", to)
 	}
-	text, err := c.tmpl.Render(message.SMS, m, now)
+	body, shortened, err := Fit(m.Title, func(title string) (string, error) {
+		short := m
+		short.Title = title
+		return c.tmpl.Render(message.SMS, short, now)
+	})
 	if err != nil {
 		return message.Receipt{}, message.Permanent(fmt.Errorf("sms text: %w", err))
 	}
-	if text == "" {
+	if body == "" {
 		return message.Receipt{}, message.Permanentf("the sms template gives no text for this message")
 	}
-	body, shortened := Shorten(text, MaxBody)
 
 	p := &api.CreateMessageParams{}
 	p.SetTo(to).SetFrom(c.from).SetBody(body)
@@ -135,7 +133,8 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 	}
 	r := message.Receipt{Target: to}
 	if shortened {
-		r.Detail = fmt.Sprintf("text shortened to %d characters", MaxBody)
+		encoding, n := Segments(body)
+		r.Detail = fmt.Sprintf("text shortened to %d segments (%s)", n, encoding)
 	}
 	if msg.Sid != nil {
 		r.ProviderRef = *msg.Sid
@@ -150,24 +149,4 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 func validity(left time.Duration) int {
 	s := math.Ceil(left.Seconds())
 	return int(max(1, min(s, maxValidity)))
-}
-
-// Shorten returns s if it is at most limit UTF-16 code units long, else its
-// longest prefix that fits with a trailing "…", and whether it cut.
-func Shorten(s string, limit int) (string, bool) {
-	if len(s) <= limit || len(utf16.Encode([]rune(s))) <= limit {
-		return s, false
-	}
-	n := 1 // the ellipsis
-	for i, r := range s {
-		w := utf16.RuneLen(r)
-		if w < 0 {
-			w = 1
-		}
-		if n+w > limit {
-			return s[:i] + "…", true
-		}
-		n += w
-	}
-	return s, false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,38 +128,21 @@ func TestLongBodyShortened(t *testing.T) {
 			t.Fatalf("got %d messages; want 1", len(msgs))
 		}
 		body := msgs[0].Body
-		if n := len(utf16.Encode([]rune(body))); n > twiliosms.MaxBody || n < twiliosms.MaxBody-1 {
-			t.Errorf("got a body of %d UTF-16 units; want %d (or one less before a surrogate pair)", n, twiliosms.MaxBody)
+		encoding, n := twiliosms.Segments(body)
+		ellipsis, units, want := "...", 0, []int{306}
+		if encoding == twiliosms.UCS2 {
+			ellipsis, units, want = "…", len(utf16.Encode([]rune(body))), []int{133, 134} // one less before a surrogate pair
+		} else {
+			units = len(body)
 		}
-		if !strings.HasPrefix(body, "Detector review: ") || !strings.HasSuffix(body, "…") {
-			t.Errorf("got body %.30q…%q; want the start of the text and an ellipsis", body, body[len(body)-6:])
+		if n != twiliosms.MaxSegments || !slices.Contains(want, units) {
+			t.Errorf("got a body of %d segments, %d units (%s); want %d segments, %v units", n, units, encoding, twiliosms.MaxSegments, want)
+		}
+		if !strings.HasPrefix(body, "Detector review: ") || !strings.HasSuffix(body, ellipsis) {
+			t.Errorf("got body %.30q…%q; want the start of the text and %q", body, body[len(body)-6:], ellipsis)
 		}
 		if !strings.Contains(r.Detail, "shortened") {
 			t.Errorf("got receipt detail %q; want it to say the text was shortened", r.Detail)
-		}
-	}
-}
-
-func TestShorten(t *testing.T) {
-	tests := []struct {
-		in    string
-		limit int
-		want  string
-		cut   bool
-	}{
-		{"hello", 5, "hello", false},
-		{"hello!", 5, "hell…", true},
-		{"日本語です", 5, "日本語です", false},
-		{"日本語です。", 5, "日本語で…", true},
-		{"a😀b", 4, "a😀b", false},
-		{"a😀bc", 4, "a😀…", true},
-		{"ab😀c", 4, "ab…", true}, // the emoji takes two units: with the ellipsis, five
-		{"", 4, "", false},
-	}
-	for _, tt := range tests {
-		got, cut := twiliosms.Shorten(tt.in, tt.limit)
-		if got != tt.want || cut != tt.cut {
-			t.Errorf("Shorten(%q, %d) = %q, %v; want %q, %v", tt.in, tt.limit, got, cut, tt.want, tt.cut)
 		}
 	}
 }
