@@ -117,13 +117,8 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (ClaimBatch, error)
 		if len(picked) == 0 {
 			return nil
 		}
-		args := []any{StateSending, req.Owner, dbTime(now.Add(req.Lease)), now}
-		for _, p := range picked {
-			args = append(args, p.id)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1,
-updated_at = ? WHERE id IN (`+placeholders(len(picked))+`)`, args...)
-		if err != nil {
+		query, args := claimUpdate(req, picked, notBefore, now)
+		if _, err = tx.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
 		return nil
@@ -143,6 +138,29 @@ updated_at = ? WHERE id IN (`+placeholders(len(picked))+`)`, args...)
 		claims[i].NotBefore = notBefore[claims[i].ID]
 	}
 	return ClaimBatch{Claims: claims, PacedUntil: pacedUntil}, nil
+}
+
+// claimUpdate is the statement that claims picked for req: sending, owned,
+// leased, one attempt more; a paced send's slot becomes its next_attempt_at,
+// where the delivery log and a test can see it, and where a released claim
+// becomes due again.
+func claimUpdate(req ClaimRequest, picked []pickedRow, notBefore map[int64]time.Time, now time.Time) (string, []any) {
+	args := []any{StateSending, req.Owner, dbTime(now.Add(req.Lease))}
+	slots := ""
+	if len(notBefore) > 0 {
+		slots = "next_attempt_at = CASE id" + strings.Repeat(" WHEN ? THEN ?", len(notBefore)) + " ELSE next_attempt_at END, "
+		for _, p := range picked {
+			if at, ok := notBefore[p.id]; ok {
+				args = append(args, p.id, dbTime(at))
+			}
+		}
+	}
+	args = append(args, now)
+	for _, p := range picked {
+		args = append(args, p.id)
+	}
+	return `UPDATE deliveries SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, ` + slots +
+		`updated_at = ? WHERE id IN (` + placeholders(len(picked)) + `)`, args
 }
 
 // DueNow lists, without claiming anything, up to limit deliveries that a

@@ -55,6 +55,10 @@ func TestClaimPacesCallsAcrossOwners(t *testing.T) {
 						t.Errorf("%s: call #%d got the slot %s of call #%d", owner, c.ID, c.NotBefore.Sub(t0), other)
 					}
 					slots[c.NotBefore] = c.ID
+					ds, err := s.DeliveriesOfRegistration(ctx, c.RegistrationID)
+					if err != nil || len(ds) != 1 || !ds[0].NextAttemptAt.Equal(c.NotBefore) {
+						t.Errorf("%s: call #%d's delivery %+v, %v; want next_attempt_at at its slot %s", owner, c.ID, ds, err, c.NotBefore)
+					}
 				case schedule.ChannelPush:
 					pushes++
 					if !c.NotBefore.IsZero() {
