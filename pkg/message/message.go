@@ -15,6 +15,7 @@ const (
 	KindMoved     = "moved"
 	KindCancelled = "cancelled"
 	KindTest      = "test"
+	KindMessage   = "message" // sent now to groups and people: its title and text
 )
 
 // Recipient is the person a message goes to.
@@ -41,7 +42,7 @@ type Message struct {
 	DeliveryID     int64
 	RegistrationID int64
 	Token          string // the delivery's unguessable token: serve-twiml's and the acknowledge link's key
-	Kind           string // KindReminder, KindMoved, KindCancelled, KindTest
+	Kind           string // KindReminder, KindMoved, KindCancelled, KindTest, KindMessage
 	Channel        string
 	Attempt        int // 1 for the first try
 	To             Recipient

@@ -29,10 +29,13 @@ const (
 
 // The built-in texts. Each sees a View; every word comes from the
 // member's catalogue (pkg/locale) through .T "ID" and .ByKind "Prefix"
-// (the message Prefix+Reminder, +Moved, +Cancelled or +Test).
+// (the message Prefix+Reminder, +Moved, +Cancelled, +Test or +Message).
+// The place, link and note of an event follow the words about it; a
+// message sent now (kind message) is its title and text (.Note), and its
+// email shows the text as Markdown (.NoteHTML).
 var builtIn = map[string]string{
 	PushTitle: `{{.ByKind "PushTitle"}}`,
-	PushBody: `{{.ByKind "PushBody"}}{{if ne .Kind "test"}}{{with .Location}} · {{.}}{{end}}` +
+	PushBody: `{{.ByKind "PushBody"}}{{if eq .Kind "reminder" "moved" "cancelled"}}{{with .Location}} · {{.}}{{end}}` +
 		`{{with .Note}}` + "\n" + `{{.}}{{end}}{{end}}`,
 	SMS:          `{{.ByKind "SMS"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}`,
 	Call:         `{{.T "CallGreeting"}} {{.ByKind "Call"}}{{if eq .Kind "reminder"}}{{with .Note}} {{.}}{{end}}{{end}}`,
@@ -42,22 +45,23 @@ var builtIn = map[string]string{
 {{.ByKind "Email"}}
 {{with .Location}}
 {{$.T "EmailWhere"}} {{.}}{{end}}{{with .URL}}
-{{$.T "EmailJoin"}} {{.}}{{end}}{{with .Note}}
+{{$.T "EmailJoin"}} {{.}}{{end}}{{if eq .Kind "reminder" "moved" "cancelled"}}{{with .Note}}
 
-{{.}}{{end}}
+{{.}}{{end}}{{end}}
 {{with .AckURL}}
 {{$.T "EmailAck"}}: {{.}}{{end}}{{with .PanelURL}}
-{{$.T "EmailPanel"}}: {{.}}{{end}}{{if ne .Kind "test"}}
+{{$.T "EmailPanel"}}: {{.}}{{end}}{{if eq .Kind "reminder" "moved" "cancelled"}}
 
 {{.T "EmailCalendar"}}{{end}}
 `,
 	EmailHTML: `<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.ByKind "EmailSubject"}}</title></head><body>
 <p>{{.T "EmailGreeting"}}</p>
-<p>{{.ByKind "Email"}}</p>
-{{with .Location}}<p>{{$.T "EmailWhere"}} {{.}}</p>{{end}}{{with .URL}}<p><a href="{{.}}">{{$.T "EmailJoinLink"}}</a></p>{{end}}{{with .Note}}<p>{{.}}</p>{{end}}
+{{if eq .Kind "message"}}{{.NoteHTML}}{{else}}<p>{{.ByKind "Email"}}</p>{{end}}
+{{with .Location}}<p>{{$.T "EmailWhere"}} {{.}}</p>{{end}}{{with .URL}}<p><a href="{{.}}">{{$.T "EmailJoinLink"}}</a></p>{{end}}` +
+		`{{if eq .Kind "reminder" "moved" "cancelled"}}{{with .Note}}<p>{{.}}</p>{{end}}{{end}}
 {{with .AckURL}}<p><a href="{{.}}">{{$.T "EmailAck"}}</a></p>{{end}}{{with .PanelURL}}<p><a href="{{.}}">{{$.T "EmailPanel"}}</a></p>{{end}}
-{{if ne .Kind "test"}}<p>{{.T "EmailCalendar"}}</p>{{end}}
+{{if eq .Kind "reminder" "moved" "cancelled"}}<p>{{.T "EmailCalendar"}}</p>{{end}}
 </body></html>
 `,
 	Webhook: `{{.ByKind "Webhook"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}`,
@@ -110,8 +114,8 @@ func (v *View) Lang() string { return v.lang.Tag.String() }
 // T is the catalogue's message id, with the View as its data.
 func (v *View) T(id string) (string, error) { return v.lang.T(id, v) }
 
-// ByKind is the message prefix+Reminder (+Moved, +Cancelled, +Test) for
-// the message's kind.
+// ByKind is the message prefix+Reminder (+Moved, +Cancelled, +Test,
+// +Message) for the message's kind.
 func (v *View) ByKind(prefix string) (string, error) {
 	suffix, ok := kindSuffix[v.Kind]
 	if !ok {
@@ -120,7 +124,8 @@ func (v *View) ByKind(prefix string) (string, error) {
 	return v.T(prefix + suffix)
 }
 
-var kindSuffix = map[string]string{KindReminder: "Reminder", KindMoved: "Moved", KindCancelled: "Cancelled", KindTest: "Test"}
+var kindSuffix = map[string]string{KindReminder: "Reminder", KindMoved: "Moved", KindCancelled: "Cancelled", KindTest: "Test",
+	KindMessage: "Message"}
 
 // Templates renders the texts of every channel, in each person's language.
 // It is safe for concurrent use.
@@ -192,7 +197,7 @@ func New(overrides config.Templates, cat *locale.Catalogue) (*Templates, error) 
 func (t *Templates) check() error {
 	epoch := time.Unix(0, 0)
 	for _, lang := range t.cat.Tags() {
-		for _, kind := range []string{KindReminder, KindMoved, KindCancelled, KindTest} {
+		for _, kind := range []string{KindReminder, KindMoved, KindCancelled, KindTest, KindMessage} {
 			sample := Message{Kind: kind, Title: "Sample", Location: "Room 1", URL: "https://example.org/m", Note: "Note",
 				AckURL: "https://example.org/ack", PanelURL: "https://example.org/",
 				StartAt: epoch.Add(90 * time.Minute), To: Recipient{TimeZone: "UTC", Language: lang, Name: "Sam"}}

@@ -20,12 +20,12 @@ const ICSName = "event.ics"
 const icsContentType = "text/calendar; method=PUBLISH"
 
 // eventICS is the iCalendar object (RFC 5545, METHOD:PUBLISH) of m's event,
-// or nil for a message that has none (a test). Its UID is the event's, so
+// or nil for a message that has none (a test, a message sent now). Its UID is the event's, so
 // that a calendar that took the reminder's file updates the same entry
 // when the event moves or is cancelled; a message that does not know it
 // gets one per registration, under the sender's domain.
 func eventICS(m message.Message, domain string, now time.Time) ([]byte, error) {
-	if m.Kind == message.KindTest {
+	if m.Kind == message.KindTest || m.Kind == message.KindMessage {
 		return nil, nil
 	}
 	ev := ical.NewEvent()
