@@ -71,3 +71,34 @@ func TestGroupCommands(t *testing.T) {
 		}
 	})
 }
+
+func TestUserPreferences(t *testing.T) {
+	backends(t, func(t *testing.T, c *cli) {
+		c.ok("db", "migrate")
+		c.ok("user", "add", "carol", "--tz", "UTC")
+		c.ok("group", "add", "drp")
+		c.ok("group", "member", "add", "drp", "carol")
+		for _, tt := range []struct {
+			args     []string
+			wantCode int
+			wantErr  string
+		}{
+			{[]string{"user", "update", "carol", "--channels", "push,call"}, 2, "give --leads with --channels"},
+			{[]string{"user", "update", "carol", "--channels", "pigeon", "--leads", "5m"}, 2, "channels:"},
+			{[]string{"user", "update", "carol", "--channels", "push", "--leads", "-5m"}, 2, "lead"},
+			{[]string{"user", "update", "nobody", "--channels", "push", "--leads", "5m"}, 1, "nobody"},
+		} {
+			_, stderr, code := c.run(tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("pfsnotify %s: exit %d, %q; want %d and %q", strings.Join(tt.args, " "), code, stderr, tt.wantCode, tt.wantErr)
+			}
+		}
+		c.ok("user", "update", "carol", "--channels", "push,call", "--leads", "2m,10m")
+		c.ok("user", "update", "carol", "--channels", "sms,push", "--name", "Carol")
+		var shown userJSON
+		c.json(&shown, "user", "show", "carol", "-o", "json")
+		if shown.Channels != "sms,push" || shown.Leads != "10m,2m" || shown.DisplayName != "Carol" || strings.Join(shown.Groups, ",") != "drp" {
+			t.Errorf("user show carol = %+v; want sms,push at 10m,2m, named Carol, in drp", shown)
+		}
+	})
+}

@@ -86,6 +86,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRegistrationCmd(a),
 		newRuleCmd(a),
 		newGroupCmd(a),
+		newSendCmd(a),
 		newCalendarCmd(a),
 		newCalendarSyncCmd(a),
 		newDemoCmd(a),

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pfsnotify/pfsnotify/pkg/phone"
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -143,6 +144,11 @@ type userJSON struct {
 	Disabled    bool      `json:"disabled"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// With show: the preferred channels and leads ("" when none set) and
+	// the groups the person is in.
+	Channels string   `json:"channels,omitempty"`
+	Leads    string   `json:"leads,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
 }
 
 func toUserJSON(u store.User) userJSON {
@@ -215,8 +221,23 @@ func runUserShow(ctx context.Context, a *app, opts userShowOptions) error {
 	if err != nil {
 		return err
 	}
+	j := toUserJSON(u)
+	p, ok, err := s.PreferencesOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		j.Channels, j.Leads = schedule.FormatChannels(p.Channels), schedule.FormatLeads(p.Leads)
+	}
+	groups, err := s.GroupsOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		j.Groups = append(j.Groups, g.Name)
+	}
 	if opts.output == "json" {
-		return printJSON(a.stdout, toUserJSON(u))
+		return printJSON(a.stdout, j)
 	}
 	t := table{header: []string{"FIELD", "VALUE"}}
 	t.add("id", itoa(u.ID))
@@ -229,6 +250,9 @@ func runUserShow(ctx context.Context, a *app, opts userShowOptions) error {
 	t.add("role", string(u.Role))
 	t.add("password", fmt.Sprint(u.PasswordHash != ""))
 	t.add("status", userStatus(u))
+	t.add("channels", j.Channels)
+	t.add("leads", j.Leads)
+	t.add("groups", strings.Join(j.Groups, ", "))
 	t.add("created", u.CreatedAt.UTC().Format(time.RFC3339))
 	t.add("updated", u.UpdatedAt.UTC().Format(time.RFC3339))
 	return t.print(a.stdout)
@@ -238,16 +262,23 @@ type userUpdateOptions struct {
 	login   string
 	changed func(flag string) bool
 	userFields
+	channels, leads string // preferences: used by messages sent to groups
 }
 
 func newUserUpdateCmd(a *app) *cobra.Command {
 	var opts userUpdateOptions
 	cmd := &cobra.Command{
 		Use:   "update LOGIN",
-		Short: "Change a user's contact details, zone, language or role",
-		Long:  "Change the fields given as flags; the others stay as they are. --phone \"\" removes the phone number.",
+		Short: "Change a user's contact details, zone, language, role or preferred channels",
+		Long: `Change the fields given as flags; the others stay as they are. --phone ""
+removes the phone number.
+
+--channels and --leads are the person's preferences: the channels, in order,
+that a message sent to their group goes on (the first that reaches them), and
+their default lead times.`,
 		Example: `  pfsnotify user update alice --phone "+81 3-1234-5678" --tz Asia/Tokyo --language ja-JP
-  pfsnotify user update bob --role admin`,
+  pfsnotify user update bob --role admin
+  pfsnotify user update carol --channels push,call --leads 10m,2m`,
 		Args: exactArgs(1, "one LOGIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.login, opts.changed = args[0], cmd.Flags().Changed
@@ -255,6 +286,8 @@ func newUserUpdateCmd(a *app) *cobra.Command {
 		},
 	}
 	addUserFlags(cmd, &opts.userFields)
+	cmd.Flags().StringVar(&opts.channels, "channels", "", "preferred channels in order, e.g. push,call")
+	cmd.Flags().StringVar(&opts.leads, "leads", "", "preferred lead times, e.g. 10m,2m")
 	return cmd
 }
 
@@ -284,20 +317,57 @@ func runUserUpdate(ctx context.Context, a *app, opts userUpdateOptions) error {
 		ch.Role = &role
 		changed = append(changed, "role")
 	}
-	if len(changed) == 0 {
-		return usagef("nothing to change: give at least one of --name, --email, --phone, --tz, --language, --role")
+	prefs := opts.changed("channels") || opts.changed("leads")
+	if len(changed) == 0 && !prefs {
+		return usagef("nothing to change: give at least one of --name, --email, --phone, --tz, --language, --role, --channels, --leads")
 	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	u, err := s.UpdateUser(ctx, opts.login, ch)
+	u, err := userFlag(ctx, s, opts.login)
 	if err != nil {
 		return err
 	}
+	if prefs {
+		if err := a.updatePreferences(ctx, s, u, opts); err != nil {
+			return err
+		}
+		changed = append(changed, "preferences")
+	}
+	if len(changed) > 1 || !prefs {
+		if u, err = s.UpdateUser(ctx, opts.login, ch); err != nil {
+			return err
+		}
+	}
 	a.printf("updated user %s (#%d): %s", u.Login, u.ID, strings.Join(changed, ", "))
 	return nil
+}
+
+// updatePreferences sets the channels and leads given, keeping the one not
+// given from the person's current preferences.
+func (a *app) updatePreferences(ctx context.Context, s *store.Store, u store.User, opts userUpdateOptions) error {
+	p, ok, err := s.PreferencesOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if opts.changed("channels") {
+		if p.Channels, err = schedule.ParseChannels(opts.channels); err != nil {
+			return &store.FieldError{Field: "channels", Problem: err.Error()}
+		}
+	} else if !ok {
+		return usagef("%s has no preferred channels yet: give --channels with --leads", u.Login)
+	}
+	if opts.changed("leads") {
+		if p.Leads, err = schedule.ParseLeads(opts.leads); err != nil {
+			return &store.FieldError{Field: "leads", Problem: err.Error()}
+		}
+	} else if !ok {
+		return usagef("%s has no preferred lead times yet: give --leads with --channels", u.Login)
+	}
+	_, err = s.SetPreferences(ctx, u.ID, p)
+	return err
 }
 
 type userDisableOptions struct {
