@@ -47,13 +47,14 @@ func parseErrorf(format string, args ...any) error {
 // parseFeed reads an iCalendar feed and returns its events in the window,
 // one per occurrence: RRULE, RDATE and EXDATE are expanded, RECURRENCE-ID
 // overrides replace the occurrences they name, STATUS:CANCELLED cancels
-// an event or one occurrence. Every problem is an error: a feed read in
-// part is never used.
+// an event or one occurrence. Every problem is an error (a feed read in
+// part is never used), except an event whose zone is unknown: that event
+// (its whole series) is skipped and named.
 //
-// A panic while reading (go-ical's decoder panics on some garbled content
-// lines, such as a parameter followed by junk) is recovered and returned
-// as a ParseError: one bad feed must not stop calendar-sync's other
-// calendars.
+// The panics of the libraries it uses (go-ical's decoder on some garbled
+// content lines, rrule-go on some rules) are errors of the feed; any other
+// panic while reading is recovered here as a last resort: one bad feed
+// must not stop calendar-sync's other calendars.
 func parseFeed(data []byte, opts feedOptions) (feed parsedFeed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
