@@ -394,25 +394,3 @@ func unescapeText(v string) string {
 	}
 	return sb.String()
 }
-
-// walkRRule calls fn with each occurrence of r in order, until fn returns
-// false or an error, or the occurrences end. rrule-go panics on some rules
-// (BYDAY=20SA;BYMONTH=10, the 20th Saturday of October: found by
-// FuzzParseFeed): such a panic is an error.
-func walkRRule(r *rrule.RRule, fn func(time.Time) (bool, error)) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("cannot be expanded (%v)", p)
-		}
-	}()
-	next := r.Iterator()
-	for {
-		w, ok := next()
-		if !ok {
-			return nil
-		}
-		if more, err := fn(w); err != nil || !more {
-			return err
-		}
-	}
-}

@@ -142,3 +142,27 @@ func TestAdminListsAndFilters(t *testing.T) {
 		t.Errorf("member cancel with back=admin: Location %q", w.Header().Get("Location"))
 	}
 }
+
+// A registration whose event was cancelled in its calendar is listed as
+// cancelled, with why.
+func TestAdminListsRegistrationsCancelledWithTheirEvent(t *testing.T) {
+	f := sqliteFixture(t)
+	ctx := context.Background()
+	ev := f.mkEvent("telecons", "Weekly telecon", 24*time.Hour)
+	if _, _, _, err := f.st.Register(ctx, store.NewRegistration{UserID: f.users["bob"].ID, EventID: ev.ID,
+		Channels: []schedule.Channel{schedule.ChannelCall}, Leads: []time.Duration{5 * time.Minute}, CreatedBy: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	ev.Status = store.EventCancelled
+	if _, _, err := f.st.UpsertEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	w := f.get("/admin/registrations?status=cancelled", "root")
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, "Weekly telecon") ||
+		!strings.Contains(body, "cancelled: its event was cancelled or removed from the calendar") {
+		t.Errorf("GET /admin/registrations?status=cancelled: %d\n%s\nwant the registration, cancelled with why", w.Code, body)
+	}
+	if body := f.get("/admin/registrations?status=active", "root").Body.String(); strings.Contains(body, "Weekly telecon") {
+		t.Errorf("the registration of the cancelled event is still listed as active")
+	}
+}

@@ -351,6 +351,7 @@ SELECT id, ? FROM registrations WHERE event_id = ? AND status = ?`
 WHERE event_id = ? AND status = ? AND id IN (SELECT registration_id FROM registration_event_cancelled)`
 	forgetCancelledWithEventSQL = `DELETE FROM registration_event_cancelled
 WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = ?)`
+	forgetCancelledWithEventOfSQL = `DELETE FROM registration_event_cancelled WHERE registration_id = ?`
 )
 
 // cancelWithEventTx cancels the active registrations of a cancelled event

@@ -228,8 +228,18 @@ func (s *Store) UpsertEvent(ctx context.Context, ev Event) (Event, EventChange, 
 			e.TimeZone, e.Status, nullTime(e.SourceUpdatedAt), now, e.ID); err != nil {
 			return fmt.Errorf("update event #%d: %w", e.ID, err)
 		}
+		if change&ChangeRestored != 0 {
+			if err := s.reviveWithEventTx(ctx, tx, e.ID, now); err != nil {
+				return err
+			}
+		}
 		if change&(ChangeMoved|ChangeCancelled|ChangeRestored) != 0 {
 			if err := s.replanEvent(ctx, tx, e, schedule.DefaultAllDayAt); err != nil {
+				return err
+			}
+		}
+		if change&ChangeCancelled != 0 {
+			if err := s.cancelWithEventTx(ctx, tx, e.ID, now); err != nil {
 				return err
 			}
 		}

@@ -39,6 +39,11 @@ func (s *Store) CancelRegistrations(ctx context.Context, ids []int64, ownerID in
 				return fmt.Errorf("registration #%d: %w", id, err)
 			}
 			if r.Status == RegistrationCancelled {
+				// Cancelled with its event, and now by the person too: it stays
+				// cancelled if the event comes back.
+				if _, err := tx.ExecContext(ctx, forgetCancelledWithEventOfSQL, id); err != nil {
+					return fmt.Errorf("cancel registration #%d: %w", id, err)
+				}
 				out = append(out, Cancelled{Registration: r, Already: true})
 				continue
 			}
