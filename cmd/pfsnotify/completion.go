@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -93,14 +96,8 @@ func (c *completer) withStore(fn func(ctx context.Context, s *store.Store) error
 	if err != nil {
 		return false
 	}
-	if cfg.Database.Driver == string(store.SQLite) {
-		path := strings.TrimPrefix(cfg.Database.DSN, "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		if _, err := os.Stat(path); err != nil {
-			return false
-		}
+	if _, missing := missingSQLite(cfg.Database); missing {
+		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), completionDeadline)
 	defer cancel()
@@ -241,4 +238,18 @@ func described(value, description string) string {
 		return value
 	}
 	return value + "\t" + strings.NewReplacer("\t", " ", "\n", " ").Replace(description)
+}
+
+// missingSQLite reports a SQLite database file that does not exist:
+// opening it would create it, which completion and doctor must not.
+func missingSQLite(db config.Database) (path string, missing bool) {
+	if db.Driver != string(store.SQLite) {
+		return "", false
+	}
+	path = strings.TrimPrefix(db.DSN, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	_, err := os.Stat(path)
+	return path, errors.Is(err, fs.ErrNotExist)
 }
