@@ -86,6 +86,15 @@ func TestCompletionWithoutDatabase(t *testing.T) {
 	if _, err := os.Stat(dsn); err == nil {
 		t.Errorf("completion created %s", dsn)
 	}
+	// A broken config file: no completions, and no error either; the
+	// completion script itself is printed all the same.
+	broken := writeConfigFile(t, "broken.yaml", "log:\n  levle: debug\n", 0o600)
+	if got, _ := c.complete("--config", broken, "user", "show", ""); len(got) != 0 {
+		t.Errorf("with a broken config: got %q; want nothing", got)
+	}
+	if out := c.ok("--config", broken, "completion", "bash"); !strings.Contains(out, "__start_pfsnotify") {
+		t.Errorf("completion bash with a broken config: got %.80q; want the script", out)
+	}
 
 	proxy, cfg := storetest.ThroughProxy(t, storetest.MySQLConfig(t))
 	stalled := newCLI(t, cfg)
