@@ -44,12 +44,18 @@ func flagCompletions() map[string]completeFunc {
 // argCompletions completes the positional arguments of these commands.
 func argCompletions() map[string]completeFunc {
 	return map[string]completeFunc{
-		"pfsnotify user show":       (*completer).logins,
-		"pfsnotify user update":     (*completer).logins,
-		"pfsnotify user disable":    (*completer).logins,
-		"pfsnotify user enable":     (*completer).logins,
-		"pfsnotify user passwd":     (*completer).logins,
-		"pfsnotify calendar remove": (*completer).calendars,
+		"pfsnotify user show":           (*completer).logins,
+		"pfsnotify user update":         (*completer).logins,
+		"pfsnotify user disable":        (*completer).logins,
+		"pfsnotify user enable":         (*completer).logins,
+		"pfsnotify user passwd":         (*completer).logins,
+		"pfsnotify calendar remove":     (*completer).calendars,
+		"pfsnotify registration show":   (*completer).registrations,
+		"pfsnotify registration cancel": (*completer).registrations,
+		"pfsnotify rule remove":         (*completer).rules,
+		"pfsnotify rule pause":          (*completer).rules,
+		"pfsnotify rule resume":         (*completer).rules,
+		"pfsnotify rule notices":        (*completer).rules,
 	}
 }
 
@@ -130,6 +136,37 @@ func (c *completer) calendars(toComplete string) ([]string, cobra.ShellCompDirec
 		for _, cal := range cals {
 			if strings.HasPrefix(cal.Name, toComplete) {
 				out = append(out, described(cal.Name, string(cal.Kind)+" "+cal.Source))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// registrations offers the ids of active registrations, described by
+// person, title and start in the person's zone.
+func (c *completer) registrations(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		regs, err := s.ListRegistrations(ctx, store.RegistrationFilter{Limit: 500})
+		for _, r := range regs {
+			if id := itoa(r.ID); strings.HasPrefix(id, toComplete) {
+				out = append(out, described(id, r.UserLogin+": "+r.Title+", "+schedule.FormatInZone(r.StartAt, zoneOrUTC(r.UserTimeZone))))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// rules offers the ids of rules, described by person and pattern.
+func (c *completer) rules(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		rules, err := s.ListRules(ctx, store.RuleFilter{})
+		for _, r := range rules {
+			if id := itoa(r.ID); strings.HasPrefix(id, toComplete) {
+				out = append(out, described(id, r.UserLogin+": "+r.Pattern))
 			}
 		}
 		return err

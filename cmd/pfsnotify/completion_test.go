@@ -37,6 +37,8 @@ func TestCompletion(t *testing.T) {
 		c.ok("user", "add", "bob", "--tz", "Europe/Zurich", "--language", "de-CH")
 		c.ok("calendar", "add", "--ics", "https://indico.example.org/category/42/events.ics", "--name", "indico", "--tz", "Europe/Zurich")
 		c.ok("calendar", "add", "--ics", "https://example.org/seminars.ics", "--name", "seminars")
+		c.ok("registration", "add", "--user", "bob", "--at", "2099-12-01 09:00", "--title", "Review", "--channel", "log", "--lead", "0")
+		c.ok("rule", "add", "--user", "albert", "--pattern", "(?i)telecon", "--channel", "log", "--lead", "5m")
 
 		tests := []struct {
 			args []string
@@ -52,6 +54,8 @@ func TestCompletion(t *testing.T) {
 			{[]string{"user", "list", "-o", ""}, []string{"table", "json"}},
 			{[]string{"vapid", "generate", "-o", ""}, []string{"yaml", "json"}},
 			{[]string{"user", "add", "carol", "--language", ""}, []string{"en-US", "ja-JP", "de-CH"}},
+			{[]string{"registration", "show", ""}, []string{"1\tbob: Review, 2099-12-01 09:00 CET (+01:00)"}},
+			{[]string{"rule", "pause", ""}, []string{"1\talbert: (?i)telecon"}},
 		}
 		for _, tt := range tests {
 			got, _ := c.complete(tt.args...)
