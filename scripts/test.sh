@@ -83,3 +83,28 @@ go vet ./...
 say "go test (MySQL: ${PFSNOTIFY_TEST_MYSQL_DSN%%@*}@...)"
 # The MySQL suite must run here: a missing server fails the test, never skips it.
 go test -count=1 "$@" ./...
+
+# fuzz runs every Go fuzz target of the repository for a short while
+# ($PFSNOTIFY_FUZZTIME, 5s each; 0 skips): targets are found by grep, so a
+# new one in any package is run without being listed here. Their seeds
+# (testdata/fuzz/<target>/) already ran as ordinary tests above. Only for
+# the whole suite: with arguments for go test (a subset), it is skipped.
+fuzz() {
+	local fuzztime="${PFSNOTIFY_FUZZTIME:-5s}" file dir name
+	[ "$fuzztime" = "0" ] && return
+	{ git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go'; } |
+		xargs grep -l '^func Fuzz[A-Za-z0-9_]*(f \*testing.F)' | sort | while read -r file; do
+		dir="./$(dirname "${file#./}")"
+		for name in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing.F).*/\1/p' "$file"); do
+			say "fuzz $name ($dir, $fuzztime)"
+			if ! out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$dir" 2>&1); then
+				echo "$out"
+				say "fuzz $name found a failure; the input is in $dir/testdata/fuzz/$name/ (go test -run '$name/' $dir)"
+				exit 1
+			fi
+		done
+	done
+}
+if [ $# -eq 0 ]; then
+	fuzz
+fi

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -41,12 +44,18 @@ func flagCompletions() map[string]completeFunc {
 // argCompletions completes the positional arguments of these commands.
 func argCompletions() map[string]completeFunc {
 	return map[string]completeFunc{
-		"pfsnotify user show":       (*completer).logins,
-		"pfsnotify user update":     (*completer).logins,
-		"pfsnotify user disable":    (*completer).logins,
-		"pfsnotify user enable":     (*completer).logins,
-		"pfsnotify user passwd":     (*completer).logins,
-		"pfsnotify calendar remove": (*completer).calendars,
+		"pfsnotify user show":           (*completer).logins,
+		"pfsnotify user update":         (*completer).logins,
+		"pfsnotify user disable":        (*completer).logins,
+		"pfsnotify user enable":         (*completer).logins,
+		"pfsnotify user passwd":         (*completer).logins,
+		"pfsnotify calendar remove":     (*completer).calendars,
+		"pfsnotify registration show":   (*completer).registrations,
+		"pfsnotify registration cancel": (*completer).registrations,
+		"pfsnotify rule remove":         (*completer).rules,
+		"pfsnotify rule pause":          (*completer).rules,
+		"pfsnotify rule resume":         (*completer).rules,
+		"pfsnotify rule notices":        (*completer).rules,
 	}
 }
 
@@ -93,14 +102,8 @@ func (c *completer) withStore(fn func(ctx context.Context, s *store.Store) error
 	if err != nil {
 		return false
 	}
-	if cfg.Database.Driver == string(store.SQLite) {
-		path := strings.TrimPrefix(cfg.Database.DSN, "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
-		if _, err := os.Stat(path); err != nil {
-			return false
-		}
+	if _, missing := missingSQLite(cfg.Database); missing {
+		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), completionDeadline)
 	defer cancel()
@@ -133,6 +136,37 @@ func (c *completer) calendars(toComplete string) ([]string, cobra.ShellCompDirec
 		for _, cal := range cals {
 			if strings.HasPrefix(cal.Name, toComplete) {
 				out = append(out, described(cal.Name, string(cal.Kind)+" "+cal.Source))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// registrations offers the ids of active registrations, described by
+// person, title and start in the person's zone.
+func (c *completer) registrations(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		regs, err := s.ListRegistrations(ctx, store.RegistrationFilter{Limit: 500})
+		for _, r := range regs {
+			if id := itoa(r.ID); strings.HasPrefix(id, toComplete) {
+				out = append(out, described(id, r.UserLogin+": "+r.Title+", "+schedule.FormatInZone(r.StartAt, zoneOrUTC(r.UserTimeZone))))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// rules offers the ids of rules, described by person and pattern.
+func (c *completer) rules(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		rules, err := s.ListRules(ctx, store.RuleFilter{})
+		for _, r := range rules {
+			if id := itoa(r.ID); strings.HasPrefix(id, toComplete) {
+				out = append(out, described(id, r.UserLogin+": "+r.Pattern))
 			}
 		}
 		return err
@@ -241,4 +275,18 @@ func described(value, description string) string {
 		return value
 	}
 	return value + "\t" + strings.NewReplacer("\t", " ", "\n", " ").Replace(description)
+}
+
+// missingSQLite reports a SQLite database file that does not exist:
+// opening it would create it, which completion and doctor must not.
+func missingSQLite(db config.Database) (path string, missing bool) {
+	if db.Driver != string(store.SQLite) {
+		return "", false
+	}
+	path = strings.TrimPrefix(db.DSN, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	_, err := os.Stat(path)
+	return path, errors.Is(err, fs.ErrNotExist)
 }

@@ -37,6 +37,8 @@ func TestCompletion(t *testing.T) {
 		c.ok("user", "add", "bob", "--tz", "Europe/Zurich", "--language", "de-CH")
 		c.ok("calendar", "add", "--ics", "https://indico.example.org/category/42/events.ics", "--name", "indico", "--tz", "Europe/Zurich")
 		c.ok("calendar", "add", "--ics", "https://example.org/seminars.ics", "--name", "seminars")
+		c.ok("registration", "add", "--user", "bob", "--at", "2099-12-01 09:00", "--title", "Review", "--channel", "log", "--lead", "0")
+		c.ok("rule", "add", "--user", "albert", "--pattern", "(?i)telecon", "--channel", "log", "--lead", "5m")
 
 		tests := []struct {
 			args []string
@@ -52,6 +54,8 @@ func TestCompletion(t *testing.T) {
 			{[]string{"user", "list", "-o", ""}, []string{"table", "json"}},
 			{[]string{"vapid", "generate", "-o", ""}, []string{"yaml", "json"}},
 			{[]string{"user", "add", "carol", "--language", ""}, []string{"en-US", "ja-JP", "de-CH"}},
+			{[]string{"registration", "show", ""}, []string{"1\tbob: Review, 2099-12-01 09:00 CET (+01:00)"}},
+			{[]string{"rule", "pause", ""}, []string{"1\talbert: (?i)telecon"}},
 		}
 		for _, tt := range tests {
 			got, _ := c.complete(tt.args...)
@@ -85,6 +89,15 @@ func TestCompletionWithoutDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(dsn); err == nil {
 		t.Errorf("completion created %s", dsn)
+	}
+	// A broken config file: no completions, and no error either; the
+	// completion script itself is printed all the same.
+	broken := writeConfigFile(t, "broken.yaml", "log:\n  levle: debug\n", 0o600)
+	if got, _ := c.complete("--config", broken, "user", "show", ""); len(got) != 0 {
+		t.Errorf("with a broken config: got %q; want nothing", got)
+	}
+	if out := c.ok("--config", broken, "completion", "bash"); !strings.Contains(out, "__start_pfsnotify") {
+		t.Errorf("completion bash with a broken config: got %.80q; want the script", out)
 	}
 
 	proxy, cfg := storetest.ThroughProxy(t, storetest.MySQLConfig(t))

@@ -110,15 +110,32 @@ type fileParser struct {
 	values   map[string]any // what the file sets
 	lines    map[string]int // the line of each key seen
 	problems []error
+	open     map[*yaml.Node]bool // the mappings being walked: an alias to one of them is a loop
+	walked   int                 // keys walked, aliases included
 }
+
+// maxConfigKeys bounds the keys walked in a config file: nested aliases
+// ("billion laughs") could otherwise make a few lines take for ever.
+const maxConfigKeys = 10000
 
 func (p *fileParser) problem(line int, format string, args ...any) {
 	p.problems = append(p.problems, fmt.Errorf("config %s: line %d: %s", p.file, line, fmt.Sprintf(format, args...)))
 }
 
 func (p *fileParser) mapping(n *yaml.Node, prefix string) {
+	if p.open == nil {
+		p.open = make(map[*yaml.Node]bool)
+	}
+	p.open[n] = true
+	defer delete(p.open, n)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if p.walked++; p.walked > maxConfigKeys {
+			if p.walked == maxConfigKeys+1 {
+				p.problem(k.Line, "more than %d keys (YAML aliases repeating sections?)", maxConfigKeys)
+			}
+			return
+		}
 		if v.Kind == yaml.AliasNode {
 			v = v.Alias
 		}
@@ -133,6 +150,12 @@ func (p *fileParser) mapping(n *yaml.Node, prefix string) {
 		switch {
 		case isKey:
 			p.value(key, v)
+		case v.Kind == yaml.MappingNode && p.open[v]:
+			// An alias to a mapping that holds it ("a: &x {b: *x}") would
+			// be walked for ever.
+			p.problem(k.Line, "%s refers to a section that holds it (a YAML alias loop)", key)
+		case v.Kind == yaml.MappingNode && len(v.Content) == 0 && !p.isSection(key):
+			p.problem(k.Line, "unknown key %q", key) // "databse: {}" names nothing either
 		case v.Kind == yaml.MappingNode:
 			p.mapping(v, key+".") // a section, or unknown keys under an unknown name
 		case p.isSection(key):

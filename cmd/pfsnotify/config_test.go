@@ -283,6 +283,8 @@ func TestLoadConfigFileErrors(t *testing.T) {
 		{"unknown key", "database:\n  driver: sqlite\n  dnss: x.db\n", `line 3: unknown key "database.dnss"`},
 		{"unknown section", "databse:\n  dsn: x.db\n", `line 2: unknown key "databse.dsn"`},
 		{"unknown top-level key", "verbose: true\n", `line 1: unknown key "verbose"`},
+		{"unknown empty section", "databse: {}\n", `line 1: unknown key "databse"`},
+		{"an alias loop", "a: &x\n  b: *x\n", `line 2: a.b refers to a section that holds it`},
 		{"upper case key", "Database:\n  DSN: x.db\n", `line 2: unknown key "Database.DSN" (keys are lower case: "database.dsn")`},
 		{"syntax error", "database:\n  driver: sqlite\n  dsn: a: b\n", "yaml: line 3: mapping values are not allowed in this context"},
 		{"syntax error on line 1", "database: dsn: x\n", "yaml: line 1: mapping values are not allowed"},

@@ -12,6 +12,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twilioapi"
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/doctor"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
 type doctorOptions struct {
@@ -119,7 +120,13 @@ func (a *app) doctorChecks(ctx context.Context, opts doctorOptions) ([]doctor.Ch
 	cfg := a.cfg
 	openCtx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	s, openErr := a.openStore(openCtx)
+	var s *store.Store
+	var openErr error
+	if path, missing := missingSQLite(cfg.Database); missing {
+		openErr = fmt.Errorf("the SQLite file %s does not exist (doctor does not make it): run pfsnotify db migrate, or check database.dsn", path)
+	} else if s, openErr = a.openStore(openCtx); openErr != nil {
+		openErr = fmt.Errorf("%s: %w", cfg.Database.Driver, openErr)
+	}
 	closeStore := func() {}
 	var db doctor.Database
 	var cals doctor.Calendars
@@ -132,8 +139,6 @@ func (a *app) doctorChecks(ctx context.Context, opts doctorOptions) ([]doctor.Ch
 			list, err := s.ListCalendars(openCtx)
 			hasCalendars = err == nil && len(list) > 0
 		}
-	} else {
-		openErr = fmt.Errorf("%s: %w", cfg.Database.Driver, openErr)
 	}
 
 	var twilio doctor.TwilioAccount

@@ -69,8 +69,17 @@ smtp:
 	good := config(twilio.AuthToken(), twiliotest.FromNumber, 0o600)
 	jobs := []string{"--systemd-dir", dir, "--crontab", crontab}
 
+	// No database yet: doctor says so and makes none.
+	fresh := newCLI(t, storetest.SQLiteConfig(t))
+	absent := filepath.Join(t.TempDir(), "absent.db")
+	fresh.env = append(fresh.env, "PFSNOTIFY_DATABASE_DSN="+absent)
+	out, _, code := fresh.run(append([]string{"--config", good, "doctor"}, jobs...)...)
+	if _, err := os.Stat(absent); code != 1 || !strings.Contains(out, "does not exist") || err == nil {
+		t.Errorf("doctor without the SQLite file: exit %d, file made: %v; want 1, and no file\n%s", code, err == nil, out)
+	}
+
 	// Before db migrate: the database check says what to do.
-	out, _, code := c.run(append([]string{"--config", good, "doctor"}, jobs...)...)
+	out, _, code = c.run(append([]string{"--config", good, "doctor"}, jobs...)...)
 	if code != 1 || !strings.Contains(out, "pfsnotify db migrate") {
 		t.Errorf("doctor before db migrate: exit %d; want 1 and the fix\n%s", code, out)
 	}

@@ -64,6 +64,9 @@ func newRootCmd(a *app) *cobra.Command {
   pfsnotify registration add --user alice --at "tomorrow 09:00" --tz Europe/Zurich --title "Detector review" --channel push,call --lead 10m,2m
   pfsnotify doctor`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if isCompletionCmd(cmd) {
+				return nil // completion reads the configuration itself, and nothing on error
+			}
 			return a.load()
 		},
 	}
@@ -158,4 +161,14 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// isCompletionCmd reports cobra's completion commands: "completion bash"
+// and the shells' hidden __complete requests.
+func isCompletionCmd(cmd *cobra.Command) bool {
+	switch cmd.Name() {
+	case cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return cmd.HasParent() && cmd.Parent().Name() == "completion"
 }

@@ -2,6 +2,8 @@ package doctor
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/calsync"
@@ -41,7 +43,7 @@ func CalendarsCheck(cals Calendars, probe CalendarProbe) Check {
 				if c.Kind == store.CalendarGoogle {
 					fix = "check google.credentials_file or google.api_key, that the calendar is shared with the service account, and the calendar id"
 				}
-				out = append(out, failf(check, "%s %s: %v", fix, c.Kind, displaySource(c), err))
+				out = append(out, failf(check, "%s %s: %s", fix, c.Kind, displaySource(c), redactSource(err.Error(), c)))
 				continue
 			}
 			out = append(out, ok(check, "%s %s answers", c.Kind, displaySource(c)))
@@ -50,16 +52,34 @@ func CalendarsCheck(cals Calendars, probe CalendarProbe) Check {
 	}}
 }
 
-// displaySource shows a calendar's source without a query string, where
-// private feed URLs keep their token.
+// displaySource shows a calendar's source without its query string and
+// password, where private feed URLs keep their token.
 func displaySource(c store.Calendar) string {
-	s := c.Source
-	for i := 0; i < len(s); i++ {
-		if s[i] == '?' {
-			return s[:i] + "?…"
-		}
+	u, err := url.Parse(c.Source)
+	if err != nil || u.Scheme == "" {
+		return c.Source
 	}
-	return s
+	if u.RawQuery != "" {
+		u.RawQuery, u.ForceQuery = "", false
+		return u.Redacted() + "?…"
+	}
+	return u.Redacted()
+}
+
+// redactSource removes the source's query string and password from an
+// error's text (Go's HTTP errors quote the URL they fetched).
+func redactSource(msg string, c store.Calendar) string {
+	u, err := url.Parse(c.Source)
+	if err != nil {
+		return msg
+	}
+	if u.RawQuery != "" {
+		msg = strings.ReplaceAll(msg, u.RawQuery, "…")
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+	}
+	return msg
 }
 
 // SourceFor picks calendar-sync's source of a calendar (Google or ICS).

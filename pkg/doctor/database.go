@@ -61,9 +61,11 @@ func ClockCheck(db Database, openErr error, now func() time.Time) Check {
 		rtt := after.Sub(before)
 		host := before.Add(rtt / 2)
 		skew := dbNow.Sub(host)
-		abs := max(skew, -skew)
-		// Half a round trip is the most the midpoint can be off by.
-		abs = max(abs-rtt/2, 0)
+		// Half a round trip is the most the midpoint can be off by: warn
+		// and fail on the least the skew can be, say the most it can be.
+		least := max(skew, -skew) - rtt/2
+		most := max(skew, -skew) + rtt/2
+		abs := max(least, 0)
 		switch {
 		case abs >= SkewFail:
 			return one(failf(name, "the database's clock is %v %s this host's", "run an NTP client (chrony, systemd-timesyncd) on this host and on the database server",
@@ -72,7 +74,7 @@ func ClockCheck(db Database, openErr error, now func() time.Time) Check {
 			return one(warnf(name, "the database's clock is %v %s this host's", "run an NTP client (chrony, systemd-timesyncd) on this host and on the database server",
 				abs.Round(time.Millisecond), aheadBehind(skew)))
 		}
-		return one(ok(name, "the database's clock and this host's agree within %v", max(abs, rtt/2).Round(time.Millisecond)+time.Millisecond))
+		return one(ok(name, "the database's clock and this host's agree within %v", most.Truncate(time.Millisecond)+time.Millisecond))
 	}}
 }
 

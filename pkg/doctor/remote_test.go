@@ -192,7 +192,7 @@ func TestCalendarsCheck(t *testing.T) {
 	sources := func(auth calsync.GoogleAuth) SourceFor {
 		return func(ctx context.Context, c store.Calendar) (calsync.Source, error) {
 			if c.Kind == store.CalendarICS {
-				return &calsync.ICS{Client: client}, nil
+				return &calsync.ICS{Client: client, Retry: calsync.Retry{Attempts: 1}}, nil
 			}
 			svc, err := calsync.NewGoogleService(ctx, auth, google.BaseURL(), client)
 			if err != nil {
@@ -207,6 +207,8 @@ func TestCalendarsCheck(t *testing.T) {
 		{Name: "indico", Kind: store.CalendarICS, Source: ics.URL + "/good.ics?token=s3cret", TimeZone: "Europe/Zurich", ETag: `"v1"`},
 		{Name: "gone", Kind: store.CalendarICS, Source: ics.URL + "/gone.ics", TimeZone: "Europe/Zurich"},
 		{Name: "html", Kind: store.CalendarICS, Source: ics.URL + "/html.ics", TimeZone: "Europe/Zurich"},
+		{Name: "down", Kind: store.CalendarICS, Source: "https://feed:p4ssw0rd@" + closedURL(t)[len("http://"):] + "/x.ics?token=s3cret",
+			TimeZone: "Europe/Zurich"},
 	}
 	results := expect(t, CalendarsCheck(cals, SyncProbe(sources(calsync.GoogleAuth{CredentialsFile: keyFile}), time.Now)),
 		want{OK, "google telecons@group.calendar.google.com answers", ""},
@@ -214,9 +216,10 @@ func TestCalendarsCheck(t *testing.T) {
 		want{OK, "ics " + ics.URL + "/good.ics?… answers", ""},
 		want{Fail, "404", "feed's URL"},
 		want{Fail, "html.ics", "feed's URL"},
+		want{Fail, "x.ics?…", "feed's URL"},
 	)
 	for _, r := range results {
-		if strings.Contains(r.Detail, "s3cret") {
+		if strings.Contains(r.Detail, "s3cret") || strings.Contains(r.Detail, "p4ssw0rd") {
 			t.Errorf("got %q; a feed's token must not be shown", r.Detail)
 		}
 	}

@@ -65,3 +65,49 @@ func TestParseAt(t *testing.T) {
 		t.Errorf("got %v; want an *OffsetError with the two valid instants", err)
 	}
 }
+
+// FuzzParseAt: every --at either fails with a message or names a UTC
+// instant; a relative form lands after now and within its bound, a day
+// form on the day it names (in the zone), and a numeric offset is one the
+// zone has at that instant.
+func FuzzParseAt(f *testing.F) {
+	zones := make([]*time.Location, len(fuzzZones))
+	for i, name := range fuzzZones {
+		zones[i] = mustZone(f, name)
+	}
+	now := time.Date(2027, 10, 29, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, loc := range zones {
+			got, err := ParseAt(s, loc, now)
+			if err != nil {
+				if err.Error() == "" {
+					t.Errorf("ParseAt(%q, %s) failed with an empty message", s, loc)
+				}
+				continue
+			}
+			if got.Location() != time.UTC {
+				t.Errorf("ParseAt(%q, %s) = %v; want UTC", s, loc, got)
+			}
+			in := strings.ToLower(strings.TrimSpace(s))
+			first, _, _ := strings.Cut(in, " ")
+			_, isWeekday := weekday(first)
+			switch {
+			case strings.HasPrefix(in, "+"):
+				if !got.After(now) || got.Sub(now) > maxRelative {
+					t.Errorf("ParseAt(%q) = %v; want after %v, within %v", s, got, now, maxRelative)
+				}
+			case first == "today" || first == "tomorrow" || isWeekday:
+				days := got.In(loc).Sub(now.In(loc)).Hours() / 24
+				if days < -2 || days > 15 {
+					t.Errorf("ParseAt(%q, %s) = %v; want within two weeks of %v", s, loc, got, now)
+				}
+			}
+			if m := localTimePattern.FindStringSubmatch(strings.TrimSpace(s)); m != nil && m[8] != "" && m[8] != "Z" && m[8] != "z" {
+				d, _ := parseOffset(m[8])
+				if offsetAt(loc, got) != d {
+					t.Errorf("ParseAt(%q, %s) = %v, where the zone is at %v, not the offset written", s, loc, got, offsetAt(loc, got))
+				}
+			}
+		}
+	})
+}
