@@ -57,6 +57,13 @@ func (l *Language) Count(id string, n int) (string, error) {
 	return s, nil
 }
 
+// Speaks reports whether the language has message id itself, rather than
+// from the English fallback.
+func (l *Language) Speaks(id string) bool {
+	_, tag, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, TemplateParser: parser})
+	return err == nil && tag == l.Tag
+}
+
 // Voice is the Twilio voice that reads this language.
 func (l *Language) Voice() Voice { return l.voice }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -29,6 +30,133 @@ type view struct {
 	Errors  map[string]string // problems with the input, by field
 	Form    map[string]string // the input, kept for the form
 	Data    any               // the page's own
+	// TitleID, if set, is the catalogue message that gives Title in the
+	// person's language.
+	TitleID string
+
+	lang       *locale.Language // the person's language: theirs once signed in, else the browser's
+	flashError bool             // Flash is an error's message (English until localized)
+}
+
+// errorIDs maps the panel's own error sentences, as the code words them
+// in English (the shipped en catalogue's PanelErr* messages), to their
+// catalogue IDs.
+func errorIDs(shipped *locale.Catalogue) map[string]string {
+	en := shipped.Language(locale.Reference.String())
+	out := map[string]string{}
+	for _, id := range shipped.MessageIDs() {
+		if !strings.HasPrefix(id, "PanelErr") {
+			continue
+		}
+		if text, err := en.T(id, nil); err == nil {
+			out[text] = id
+		}
+	}
+	return out
+}
+
+// localizeErrors puts the problems with the input (and an error's flash)
+// in the page's language: the panel's own sentences by their catalogue
+// ID; any other (a phone number, a zone, a date the store or the parsers
+// refused) as the catalogue's PanelInvalid around the English detail.
+func (v *view) localizeErrors(ids map[string]string) {
+	if v.english() {
+		return
+	}
+	say := func(e string) string {
+		id, ok := ids[e]
+		var out string
+		var err error
+		if ok {
+			out, err = v.T(id)
+		} else {
+			out, err = v.T("PanelInvalid", "Detail", e)
+		}
+		if err != nil {
+			return e
+		}
+		return out
+	}
+	for f, e := range v.Errors {
+		v.Errors[f] = say(e)
+	}
+	if v.flashError {
+		v.Flash = say(v.Flash)
+	}
+}
+
+// T is the catalogue message id in the page's language, with kv as its
+// data: pairs of a placeholder's name and its value.
+func (v *view) T(id string, kv ...any) (string, error) {
+	var data map[string]any
+	if len(kv) > 0 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			name, _ := kv[i].(string)
+			data[name] = kv[i+1]
+		}
+	}
+	return v.lang.T(id, data)
+}
+
+// Lang is the BCP 47 tag of the page's language, for <html lang>: the
+// person's, when its catalogue has the panel's words, else English, the
+// words it falls back to.
+func (v *view) Lang() string {
+	if v.lang.Speaks("PanelSignIn") {
+		return v.lang.Tag.String()
+	}
+	return locale.Reference.String()
+}
+
+// english reports whether the page is in the reference language, whose
+// dates keep the panel's own forms (ISO dates with the offset).
+func (v *view) english() bool { return v.lang.Tag == locale.Reference }
+
+// Clock is t in the person's zone, without year or zone (the page names
+// the zone once): "Mon 2 Jan 15:04", "1月2日(月) 15:04".
+func (v *view) Clock(t time.Time) (string, error) {
+	if v.english() {
+		return t.In(v.Loc).Format("Mon 2 Jan 15:04"), nil
+	}
+	return v.lang.ShortDateTime(t.In(v.Loc))
+}
+
+// InZone is t in the person's zone with the zone named; "—" for none.
+func (v *view) InZone(t time.Time) (string, error) {
+	switch {
+	case t.IsZero():
+		return "—", nil
+	case v.english():
+		return schedule.FormatInZone(t, v.Loc), nil
+	}
+	return v.lang.DateTime(t.In(v.Loc))
+}
+
+// Until says how far t is from now: "in 10 minutes", "3 min ago", "10分後".
+func (v *view) Until(t time.Time) (string, error) {
+	if v.english() {
+		return until(t, v.Now), nil
+	}
+	if d := t.Sub(v.Now); d > 0 {
+		return v.lang.In(d)
+	}
+	return v.lang.Ago(v.Now.Sub(t))
+}
+
+// Lead says when a reminder comes: "10 minutes before", "at the start".
+func (v *view) Lead(d time.Duration) (string, error) {
+	if v.english() {
+		return leadWords(d), nil
+	}
+	if d == 0 {
+		return v.T("PanelLeadAtStart")
+	}
+	words, err := v.lang.Duration(d)
+	if err != nil {
+		return "", err
+	}
+	return v.T("PanelLeadBefore", "Duration", words)
 }
 
 // field returns the kept input of a field.
@@ -122,6 +250,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if v.Now.IsZero() {
 		v.Now = s.now()
 	}
+	if v.lang == nil {
+		v.lang = s.langOf(r, nil)
+	}
+	if v.TitleID != "" {
+		if title, err := v.T(v.TitleID); err == nil {
+			v.Title = title
+		}
+	}
+	v.localizeErrors(s.errorIDs)
 	buf, _ := s.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -159,11 +296,24 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, p *principal, stat
 			v.Unread = n
 		}
 	}
-	if v.Flash == "" {
-		v.Flash = flashText[r.URL.Query().Get("done")]
+	if v.lang == nil {
+		v.lang = s.langOf(r, p)
+	}
+	if id, ok := flashText[r.URL.Query().Get("done")]; ok && v.Flash == "" {
+		v.Flash, _ = v.T(id)
 	}
 	s.render(w, r, status, name, v)
 	return nil
+}
+
+// langOf is the language to speak to who asks r: a signed-in person's
+// own, else the best of the browser's Accept-Language, else the
+// deployment's default.
+func (s *Server) langOf(r *http.Request, p *principal) *locale.Language {
+	if p != nil {
+		return s.cat.Language(p.user.Language)
+	}
+	return s.cat.AcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
 // zone is zoneOf, cached.
@@ -184,27 +334,27 @@ func zoneOf(name string) *time.Location {
 	return time.UTC
 }
 
-// flashText are the messages a redirect after a change may show (?done=):
-// fixed texts, so that a link cannot put words on the page.
+// flashText are the messages a redirect after a change may show (?done=),
+// by catalogue ID: fixed texts, so that a link cannot put words on the page.
 var flashText = map[string]string{
-	"registered":         "You are registered: the reminders are below.",
-	"registered-skipped": "You are registered. Reminders whose time has already passed were left out.",
-	"cancelled":          "Cancelled, with its reminders.",
-	"rule-created":       "Rule saved: matching events get reminders as calendars sync.",
-	"rule-paused":        "Rule paused: it makes no new registrations.",
-	"rule-resumed":       "Rule resumed.",
-	"rule-notices":       "Saved: what you hear of moves and cancellations.",
-	"rule-deleted":       "Rule deleted, and the reminders it made cancelled.",
-	"contact-saved":      "Saved.",
-	"test-call":          "A test call is on its way: it comes within a minute or so.",
-	"test-sms":           "A test text message is on its way: it comes within a minute or so.",
-	"test-email":         "A test email is on its way: it comes within a minute or so.",
-	"test-push":          "A test notification is on its way to your subscribed browsers.",
-	"device-removed":     "That browser gets no more notifications.",
-	"read":               "Marked read.",
-	"token-deleted":      "Token revoked.",
-	"user-saved":         "User saved.",
-	"signed-out":         "You are signed out.",
+	"registered":         "PanelDoneRegistered",
+	"registered-skipped": "PanelDoneRegisteredSkipped",
+	"cancelled":          "PanelDoneCancelled",
+	"rule-created":       "PanelDoneRuleCreated",
+	"rule-paused":        "PanelDoneRulePaused",
+	"rule-resumed":       "PanelDoneRuleResumed",
+	"rule-notices":       "PanelDoneRuleNotices",
+	"rule-deleted":       "PanelDoneRuleDeleted",
+	"contact-saved":      "PanelDoneContactSaved",
+	"test-call":          "PanelDoneTestCall",
+	"test-sms":           "PanelDoneTestSMS",
+	"test-email":         "PanelDoneTestEmail",
+	"test-push":          "PanelDoneTestPush",
+	"device-removed":     "PanelDoneDeviceRemoved",
+	"read":               "PanelDoneRead",
+	"token-deleted":      "PanelDoneTokenDeleted",
+	"user-saved":         "PanelDoneUserSaved",
+	"signed-out":         "PanelDoneSignedOut",
 }
 
 // redirect answers a change with 303 to target.

@@ -16,7 +16,7 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, p *principal
 	if p != nil {
 		return redirect(w, r, next)
 	}
-	return s.page(w, r, nil, http.StatusOK, "signin", &view{Title: "Sign in", Form: map[string]string{"next": next},
+	return s.page(w, r, nil, http.StatusOK, "signin", &view{TitleID: "PanelSignIn", Form: map[string]string{"next": next},
 		Data: s.signInOptions()})
 }
 
@@ -49,7 +49,7 @@ func (s *Server) signInSubmit(w http.ResponseWriter, r *http.Request, _ *princip
 	f["next"] = localPath(f["next"])
 	again := func(status int, msg string) error {
 		kept := map[string]string{"login": f["login"], "next": f["next"]}
-		return s.page(w, r, nil, status, "signin", &view{Title: "Sign in", Form: kept, Errors: map[string]string{"password": msg},
+		return s.page(w, r, nil, status, "signin", &view{TitleID: "PanelSignIn", Form: kept, Errors: map[string]string{"password": msg},
 			Data: s.signInOptions()})
 	}
 	if !s.cfg.PasswordSignIn {
