@@ -58,6 +58,13 @@ func TestInBrowserJapanese(t *testing.T) {
 	rig.waitText("the leads in Japanese", "#upcoming", "1時間前")
 	rig.shot("ja-upcoming")
 
+	// The script's words come with the page, in Japanese.
+	rig.do("rules page", chromedp.Navigate(rig.url("/rules")), chromedp.WaitVisible(chromedp.ID("pattern")),
+		chromedp.SendKeys(chromedp.ID("pattern"), "telecon"))
+	rig.waitText("the live preview in Japanese", "#preview", "一致する今後の予定")
+	rig.do("this browser's page", chromedp.Navigate(rig.url("/browser")), chromedp.WaitVisible(chromedp.ID("push-status")))
+	rig.waitText("the script's status in Japanese", "#push-status", "このブラウザ")
+
 	rig.do("contact page", chromedp.Navigate(rig.url("/contact")), chromedp.WaitVisible(chromedp.ID("language")))
 	if got := eval[string](rig, "chosen language", `document.getElementById("language").value`); got != "ja-JP" {
 		t.Errorf("the language chooser shows %q; want ja-JP", got)

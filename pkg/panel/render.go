@@ -2,6 +2,7 @@ package panel
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -107,6 +108,31 @@ func (v *view) Lang() string {
 		return v.lang.Tag.String()
 	}
 	return locale.Reference.String()
+}
+
+// scriptWords are the sentences static/app.js says, by its key.
+var scriptWords = map[string]string{
+	"asking": "PanelJSAsking", "blocked": "PanelJSBlocked", "subscribing": "PanelJSSubscribing",
+	"couldNotSubscribe": "PanelJSCouldNotSubscribe", "on": "PanelJSOn", "cannot": "PanelJSCannot",
+	"blockedNow": "PanelJSBlockedNow", "off": "PanelJSOff", "couldNotTurnOn": "PanelJSCouldNotTurnOn",
+	"couldNotCheck": "PanelJSCouldNotCheck", "received": "PanelJSReceived", "cannotPreview": "PanelJSCannotPreview",
+	"matching": "PanelMatching", "noMatch": "PanelNoMatch", "andMore": "PanelAndMore",
+}
+
+// Words are the script's sentences in the page's language, as JSON for
+// <body data-words>: the script has no words of its own but its English
+// fallbacks.
+func (v *view) Words() (string, error) {
+	out := make(map[string]string, len(scriptWords))
+	for key, id := range scriptWords {
+		s, err := v.T(id)
+		if err != nil {
+			return "", err
+		}
+		out[key] = s
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
 }
 
 // english reports whether the page is in the reference language, whose
