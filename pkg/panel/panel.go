@@ -86,6 +86,7 @@ type Server struct {
 	reads     *store.PanelReads // who asks, unread counts, Upcoming: prepared
 	cat       *locale.Catalogue // the words of every page, in each person's language
 	errorIDs  map[string]string // the panel's own English error sentences -> their catalogue IDs
+	words     sync.Map          // *locale.Language -> the page script's sentences (view.Words)
 	zones     sync.Map          // zone name -> *time.Location: loading one reads a file
 	buffers   sync.Pool         // *bytes.Buffer for rendering pages
 }

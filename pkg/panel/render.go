@@ -37,6 +37,7 @@ type view struct {
 
 	lang       *locale.Language // the person's language: theirs once signed in, else the browser's
 	flashError bool             // Flash is an error's message (English until localized)
+	words      string           // Words, when the server has them cached for the language
 }
 
 // errorIDs maps the panel's own error sentences, as the code words them
@@ -89,13 +90,13 @@ func (v *view) localizeErrors(ids map[string]string) {
 // T is the catalogue message id in the page's language, with kv as its
 // data: pairs of a placeholder's name and its value.
 func (v *view) T(id string, kv ...any) (string, error) {
-	var data map[string]any
-	if len(kv) > 0 {
-		data = make(map[string]any, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			name, _ := kv[i].(string)
-			data[name] = kv[i+1]
-		}
+	if len(kv) == 0 {
+		return v.lang.T(id, nil) // a message without data: the catalogue keeps its text
+	}
+	data := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		name, _ := kv[i].(string)
+		data[name] = kv[i+1]
 	}
 	return v.lang.T(id, data)
 }
@@ -123,6 +124,9 @@ var scriptWords = map[string]string{
 // <body data-words>: the script has no words of its own but its English
 // fallbacks.
 func (v *view) Words() (string, error) {
+	if v.words != "" {
+		return v.words, nil
+	}
 	out := make(map[string]string, len(scriptWords))
 	for key, id := range scriptWords {
 		s, err := v.T(id)
@@ -133,6 +137,20 @@ func (v *view) Words() (string, error) {
 	}
 	b, err := json.Marshal(out)
 	return string(b), err
+}
+
+// scriptWords are v's Words, made once per language: the catalogues do
+// not change while the server runs.
+func (s *Server) scriptWords(v *view) string {
+	if w, ok := s.words.Load(v.lang); ok {
+		return w.(string)
+	}
+	w, err := v.Words()
+	if err != nil {
+		return "" // the template asks again and fails with the error
+	}
+	s.words.Store(v.lang, w)
+	return w
 }
 
 // english reports whether the page is in the reference language, whose
@@ -285,6 +303,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 	}
 	v.localizeErrors(s.errorIDs)
+	v.words = s.scriptWords(v)
 	buf, _ := s.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
