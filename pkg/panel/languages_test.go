@@ -3,6 +3,7 @@ package panel
 import (
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -143,4 +144,24 @@ func firstLine(s, sub string) string {
 		}
 	}
 	return "(none)"
+}
+
+// The refusal of too many failed sign-ins says the wait in the browser's
+// language, with its plural.
+func TestSignInLimitInJapanese(t *testing.T) {
+	f := sqliteFixture(t)
+	f.addUser(store.User{Login: "hanako", DisplayName: "花子", TimeZone: "Asia/Tokyo", Language: "ja-JP"}, "right password")
+	ja := map[string]string{"Accept-Language": "ja"}
+	var w *httptest.ResponseRecorder
+	for i := 0; i < 50; i++ {
+		w = f.do(request{method: "POST", path: "/signin", header: ja,
+			form: url.Values{"login": {"hanako"}, "password": {"wrong"}, "next": {"/"}}})
+		if w.Code == http.StatusTooManyRequests {
+			break
+		}
+	}
+	body := html.UnescapeString(w.Body.String())
+	if w.Code != http.StatusTooManyRequests || !strings.Contains(body, "サインインの失敗が多すぎます。") || !strings.Contains(body, "分後にもう一度お試しください") {
+		t.Errorf("got %d; want 429 and the wait in Japanese:\n%s", w.Code, excerpt(body))
+	}
 }

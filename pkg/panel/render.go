@@ -38,6 +38,8 @@ type view struct {
 	lang       *locale.Language // the person's language: theirs once signed in, else the browser's
 	flashError bool             // Flash is an error's message (English until localized)
 	words      string           // Words, when the server has them cached for the language
+	// errorsLocalized: Errors are in the page's language already.
+	errorsLocalized bool
 }
 
 // errorIDs maps the panel's own error sentences, as the code words them
@@ -62,7 +64,7 @@ func errorIDs(shipped *locale.Catalogue) map[string]string {
 // ID; any other (a phone number, a zone, a date the store or the parsers
 // refused) as the catalogue's PanelInvalid around the English detail.
 func (v *view) localizeErrors(ids map[string]string) {
-	if v.english() {
+	if v.english() || v.errorsLocalized {
 		return
 	}
 	say := func(e string) string {
