@@ -9,8 +9,8 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
 )
 
-// A broken override file of languages.dir stops invoke and serve-twiml at
-// start, exit 2, naming the file and the message; a good one is taken.
+// A broken override file of languages.dir stops invoke, serve-twiml and
+// serve-panel at start, exit 2, naming the file and the message; a good one is taken.
 func TestLanguageOverridesAtStart(t *testing.T) {
 	c := newCLI(t, storetest.SQLiteConfig(t))
 	c.ok("db", "migrate")
@@ -20,7 +20,7 @@ func TestLanguageOverridesAtStart(t *testing.T) {
 	if err := os.WriteFile(file, []byte("CallPrompt: \"{{.Titel}}：1を押してください。\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"invoke"}, {"serve-twiml", "--listen", "127.0.0.1:0"}} {
+	for _, args := range [][]string{{"invoke"}, {"serve-twiml", "--listen", "127.0.0.1:0"}, {"serve-panel"}} {
 		_, errOut, code := c.run(args...)
 		if code != 2 || !strings.Contains(errOut, file) || !strings.Contains(errOut, "message CallPrompt") || !strings.Contains(errOut, "{{.Titel}}") {
 			t.Errorf("pfsnotify %s with a broken override: exit %d, stderr %q; want exit 2 naming %s and message CallPrompt", args[0], code, errOut, file)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pfsnotify/pfsnotify/pkg/calsync"
 	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/panel"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -49,6 +50,11 @@ without a restart.`,
 }
 
 func runServePanel(ctx context.Context, a *app) error {
+	// The panel speaks the catalogues too: a broken languages.dir file is a
+	// configuration error before anything else.
+	if _, err := locale.LoadConfig(a.cfg); err != nil {
+		return usageError{err}
+	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return err

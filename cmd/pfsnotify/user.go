@@ -36,7 +36,7 @@ func addUserFlags(cmd *cobra.Command, f *userFields) {
 	flags.StringVar(&f.email, "email", "", "email address")
 	flags.StringVar(&f.phone, "phone", "", `phone number for calls and SMS, e.g. "+41 22 767 61 11" (stored as E.164; without +, read with defaults.phone_region)`)
 	flags.StringVar(&f.timeZone, "tz", "", "IANA time zone, e.g. Europe/Zurich (default: defaults.time_zone)")
-	flags.StringVar(&f.language, "language", "", "language of spoken calls, BCP 47, e.g. en-US, ja-JP (default: defaults.language)")
+	flags.StringVar(&f.language, "language", "", "language of every reminder and of the panel, BCP 47, e.g. en-US, ja-JP, zh-TW, pt-BR (default: defaults.language)")
 	flags.StringVar(&f.role, "role", "", "member or admin (default member)")
 }
 

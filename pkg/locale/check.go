@@ -32,13 +32,13 @@ func kindOf(id string) (kind, items int) {
 
 // builtins are text/template's functions, which a message may call: the
 // parser only needs their names.
-var builtins = func() map[string]any {
+func builtins() map[string]any {
 	m := map[string]any{}
 	for _, name := range strings.Fields("and or not eq ne lt le gt ge len index slice print printf println html js urlquery call") {
 		m[name] = fmt.Sprint
 	}
 	return m
-}()
+}
 
 // Forms are the texts of a message, by plural form ("other" for a message
 // without plurals).
@@ -57,7 +57,7 @@ func Forms(m *i18n.Message) map[string]string {
 func Placeholders(m *i18n.Message) ([]string, error) {
 	seen := map[string]bool{}
 	for form, s := range Forms(m) {
-		trees, err := parse.Parse(m.ID, s, "", "", builtins)
+		trees, err := parse.Parse(m.ID, s, "", "", builtins())
 		if err != nil {
 			return nil, fmt.Errorf("%s form: %w", form, err)
 		}

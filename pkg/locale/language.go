@@ -3,6 +3,7 @@ package locale
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/nicksnyder/go-i18n/v2/i18n/template"
@@ -19,6 +20,8 @@ type Language struct {
 
 	cat     *Catalogue
 	loc     *i18n.Localizer
+	consts  sync.Map // message ID -> its text, for messages asked for without data: they never change
+	speaks  sync.Map // message ID -> whether the language has it itself
 	voice   Voice
 	formats formats
 }
@@ -31,13 +34,24 @@ var parser = &template.TextParser{Option: "missingkey=error"}
 // message's placeholders name). A message missing from the language comes
 // from English; an unknown id is an error.
 func (l *Language) T(id string, data any) (string, error) {
+	if data == nil {
+		if s, ok := l.consts.Load(id); ok {
+			return s.(string), nil
+		}
+	}
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, TemplateParser: parser})
 	if err != nil {
 		var nf *i18n.MessageNotFoundErr
 		if s != "" && asNotFound(err, &nf) {
+			if data == nil {
+				l.consts.Store(id, s)
+			}
 			return s, nil // the reference's message: the fallback, not an error
 		}
 		return "", fmt.Errorf("message %s in %s: %w", id, l.Tag, err)
+	}
+	if data == nil {
+		l.consts.Store(id, s)
 	}
 	return s, nil
 }
@@ -55,6 +69,18 @@ func (l *Language) Count(id string, n int) (string, error) {
 		return "", fmt.Errorf("message %s in %s: %w", id, l.Tag, err)
 	}
 	return s, nil
+}
+
+// Speaks reports whether the language has message id itself, rather than
+// from the English fallback.
+func (l *Language) Speaks(id string) bool {
+	if own, ok := l.speaks.Load(id); ok {
+		return own.(bool)
+	}
+	_, tag, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, TemplateParser: parser})
+	own := err == nil && tag == l.Tag
+	l.speaks.Store(id, own)
+	return own
 }
 
 // Voice is the Twilio voice that reads this language.

@@ -17,7 +17,7 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request, p *principal) e
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, http.StatusOK, "ack", &view{Title: "Got it?", Data: ackData{Token: r.PathValue("token"),
+	return s.page(w, r, p, http.StatusOK, "ack", &view{TitleID: "PanelAckTitle", Data: ackData{Token: r.PathValue("token"),
 		Done: d.State == store.StateAcknowledged}})
 }
 
@@ -36,5 +36,5 @@ func (s *Server) ackSubmit(w http.ResponseWriter, r *http.Request, p *principal)
 		writeJSON(w, http.StatusOK, map[string]any{"delivery_id": d.ID, "state": d.State})
 		return nil
 	}
-	return s.page(w, r, p, http.StatusOK, "ack", &view{Title: "Got it", Data: ackData{Token: token, Done: true}})
+	return s.page(w, r, p, http.StatusOK, "ack", &view{TitleID: "PanelAckDoneTitle", Data: ackData{Token: token, Done: true}})
 }

@@ -29,7 +29,7 @@ func (s *Server) browserView(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "browser", &view{Title: "This browser", Nav: "browser", Errors: errs,
+	return s.page(w, r, p, status, "browser", &view{TitleID: "PanelBrowserHeading", Nav: "browser", Errors: errs,
 		Data: browserData{VAPIDKey: s.opts.Config.WebPush.PublicKey, Devices: subs}})
 }
 

@@ -29,6 +29,7 @@ const screenshotDirVar = "PFSNOTIFY_SCREENSHOTS"
 
 // readmeShots are the screenshots the README shows.
 var readmeShots = map[string]bool{"upcoming": true, "register-error": true, "rules": true, "browser": true, "inbox": true,
+	"ja-signin": true, "ja-register-error": true, "ja-upcoming": true, "ja-contact": true,
 	"admin-deliveries": true}
 
 // browserRig is a real panel (over HTTP, on SQLite) with a fake push

@@ -24,19 +24,20 @@ func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
-	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion}
+	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion, Languages: languageChoices(f["language"])}
 	for _, c := range []schedule.Channel{schedule.ChannelCall, schedule.ChannelSMS, schedule.ChannelEmail} {
 		if s.opts.Config.SetsUp(c) {
 			d.Tests = append(d.Tests, c)
 		}
 	}
-	return s.page(w, r, p, status, "contact", &view{Title: "Contact", Nav: "contact", Form: f, Errors: errs, Data: d})
+	return s.page(w, r, p, status, "contact", &view{TitleID: "PanelContact", Nav: "contact", Form: f, Errors: errs, Data: d})
 }
 
 type contactData struct {
-	Zones  []string
-	Region string
-	Tests  []schedule.Channel // the tests this server can send: call, sms, email
+	Zones     []string
+	Region    string
+	Languages []languageChoice
+	Tests     []schedule.Channel // the tests this server can send: call, sms, email
 }
 
 // channelNoun names a channel in a sentence.
@@ -144,4 +145,26 @@ func (s *Server) sendTest(r *http.Request, p *principal, channel schedule.Channe
 	}
 	s.tests.fail(key, now)
 	return nil
+}
+
+// languageChoice is a language the contact page offers, named in itself.
+type languageChoice struct{ Tag, Name string }
+
+// languageChoices are the languages with a catalogue, as the tags a person
+// of each usually has, and current (the person's own, e.g. ko-KR set by an
+// admin) first when it is none of them.
+func languageChoices(current string) []languageChoice {
+	choices := []languageChoice{
+		{"en-US", "English"}, {"ja-JP", "日本語"}, {"zh-TW", "繁體中文（台灣）"}, {"zh-CN", "简体中文（中国）"},
+		{"pt-BR", "Português (Brasil)"}, {"de-DE", "Deutsch"}, {"fr-FR", "Français"}, {"es-ES", "Español"},
+	}
+	for _, c := range choices {
+		if c.Tag == current {
+			return choices
+		}
+	}
+	if current == "" {
+		return choices
+	}
+	return append([]languageChoice{{current, current}}, choices...)
 }

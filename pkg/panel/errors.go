@@ -88,7 +88,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 		http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, status, "error", &view{Title: http.StatusText(status), Flash: msg})
+	s.render(w, r, status, "error", &view{Title: http.StatusText(status), Flash: msg, flashError: true})
 }
 
 // apiError is the body of every API error.

@@ -26,7 +26,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	var d inboxData
 	d.Items, d.Pager = pageOf(r, items, inboxLimit, func(it store.InboxItem) int64 { return it.ID })
-	return s.page(w, r, p, http.StatusOK, "inbox", &view{Title: "Inbox", Nav: "inbox", Data: d})
+	return s.page(w, r, p, http.StatusOK, "inbox", &view{TitleID: "PanelInbox", Nav: "inbox", Data: d})
 }
 
 // inboxRead marks one of the person's own notifications read; anyone

@@ -49,7 +49,7 @@ func TestUpcomingAndCancel(t *testing.T) {
 		t.Fatalf("cancel: got %d %q", w.Code, w.Header().Get("Location"))
 	}
 	body = f.get("/?done=cancelled", "alice").Body.String()
-	if strings.Contains(body, "Detector review") || !strings.Contains(body, flashText["cancelled"]) {
+	if strings.Contains(body, "Detector review") || !strings.Contains(body, "Cancelled, with its reminders.") {
 		t.Errorf("after cancelling: the registration is still there, or no message:\n%s", excerpt(body))
 	}
 	if w := f.post("/registrations/"+itoa(reg.ID)+"/cancel", "alice", nil); w.Code != http.StatusSeeOther {

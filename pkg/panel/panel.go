@@ -19,6 +19,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/httpserver"
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
@@ -82,6 +84,9 @@ type Server struct {
 	registry  *prometheus.Registry
 	handler   http.Handler
 	reads     *store.PanelReads // who asks, unread counts, Upcoming: prepared
+	cat       *locale.Catalogue // the words of every page, in each person's language
+	errorIDs  map[string]string // the panel's own English error sentences -> their catalogue IDs
+	words     sync.Map          // *locale.Language -> the page script's sentences (view.Words)
 	zones     sync.Map          // zone name -> *time.Location: loading one reads a file
 	buffers   sync.Pool         // *bytes.Buffer for rendering pages
 }
@@ -104,6 +109,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.cat, err = locale.LoadConfig(opts.Config); err != nil {
+		return nil, fmt.Errorf("panel: %w", err)
+	}
+	s.errorIDs = errorIDs(locale.Embedded())
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -41,7 +41,7 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "register", &view{Title: "Register for an event", Nav: "register", Form: f, Errors: errs, Data: data})
+	return s.page(w, r, p, status, "register", &view{TitleID: "PanelRegisterTitle", Nav: "register", Form: f, Errors: errs, Data: data})
 }
 
 func (s *Server) registerData(ctx context.Context) (registerData, error) {

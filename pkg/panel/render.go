@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -29,6 +30,15 @@ type view struct {
 	Errors  map[string]string // problems with the input, by field
 	Form    map[string]string // the input, kept for the form
 	Data    any               // the page's own
+	// TitleID, if set, is the catalogue message that gives Title in the
+	// person's language.
+	TitleID string
+
+	lang       *locale.Language // the person's language: theirs once signed in, else the browser's
+	flashError bool             // Flash is an error's message (English until localized)
+	words      string           // Words, when the server has them cached for the language
+	// errorsLocalized: Errors are in the page's language already.
+	errorsLocalized bool
 }
 
 // field returns the kept input of a field.
@@ -122,6 +132,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if v.Now.IsZero() {
 		v.Now = s.now()
 	}
+	if v.lang == nil {
+		v.lang = s.langOf(r, nil)
+	}
+	if v.TitleID != "" {
+		if title, err := v.T(v.TitleID); err == nil {
+			v.Title = title
+		}
+	}
+	v.localizeErrors(s.errorIDs)
+	v.words = s.scriptWords(v)
 	buf, _ := s.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -159,8 +179,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, p *principal, stat
 			v.Unread = n
 		}
 	}
-	if v.Flash == "" {
-		v.Flash = flashText[r.URL.Query().Get("done")]
+	if v.lang == nil {
+		v.lang = s.langOf(r, p)
+	}
+	if id, ok := flashText[r.URL.Query().Get("done")]; ok && v.Flash == "" {
+		v.Flash, _ = v.T(id)
 	}
 	s.render(w, r, status, name, v)
 	return nil
@@ -184,27 +207,27 @@ func zoneOf(name string) *time.Location {
 	return time.UTC
 }
 
-// flashText are the messages a redirect after a change may show (?done=):
-// fixed texts, so that a link cannot put words on the page.
+// flashText are the messages a redirect after a change may show (?done=),
+// by catalogue ID: fixed texts, so that a link cannot put words on the page.
 var flashText = map[string]string{
-	"registered":         "You are registered: the reminders are below.",
-	"registered-skipped": "You are registered. Reminders whose time has already passed were left out.",
-	"cancelled":          "Cancelled, with its reminders.",
-	"rule-created":       "Rule saved: matching events get reminders as calendars sync.",
-	"rule-paused":        "Rule paused: it makes no new registrations.",
-	"rule-resumed":       "Rule resumed.",
-	"rule-notices":       "Saved: what you hear of moves and cancellations.",
-	"rule-deleted":       "Rule deleted, and the reminders it made cancelled.",
-	"contact-saved":      "Saved.",
-	"test-call":          "A test call is on its way: it comes within a minute or so.",
-	"test-sms":           "A test text message is on its way: it comes within a minute or so.",
-	"test-email":         "A test email is on its way: it comes within a minute or so.",
-	"test-push":          "A test notification is on its way to your subscribed browsers.",
-	"device-removed":     "That browser gets no more notifications.",
-	"read":               "Marked read.",
-	"token-deleted":      "Token revoked.",
-	"user-saved":         "User saved.",
-	"signed-out":         "You are signed out.",
+	"registered":         "PanelDoneRegistered",
+	"registered-skipped": "PanelDoneRegisteredSkipped",
+	"cancelled":          "PanelDoneCancelled",
+	"rule-created":       "PanelDoneRuleCreated",
+	"rule-paused":        "PanelDoneRulePaused",
+	"rule-resumed":       "PanelDoneRuleResumed",
+	"rule-notices":       "PanelDoneRuleNotices",
+	"rule-deleted":       "PanelDoneRuleDeleted",
+	"contact-saved":      "PanelDoneContactSaved",
+	"test-call":          "PanelDoneTestCall",
+	"test-sms":           "PanelDoneTestSMS",
+	"test-email":         "PanelDoneTestEmail",
+	"test-push":          "PanelDoneTestPush",
+	"device-removed":     "PanelDoneDeviceRemoved",
+	"read":               "PanelDoneRead",
+	"token-deleted":      "PanelDoneTokenDeleted",
+	"user-saved":         "PanelDoneUserSaved",
+	"signed-out":         "PanelDoneSignedOut",
 }
 
 // redirect answers a change with 303 to target.

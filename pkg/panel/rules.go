@@ -47,7 +47,7 @@ func (s *Server) rulesForm(w http.ResponseWriter, r *http.Request, p *principal,
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "rules", &view{Title: "Rules", Nav: "rules", Form: f, Errors: errs,
+	return s.page(w, r, p, status, "rules", &view{TitleID: "PanelRulesHeading", Nav: "rules", Form: f, Errors: errs,
 		Data: rulesData{Rules: rules, Calendars: cals, Preview: pv}})
 }
 

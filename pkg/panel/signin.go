@@ -2,7 +2,6 @@ package panel
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -16,7 +15,7 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, p *principal
 	if p != nil {
 		return redirect(w, r, next)
 	}
-	return s.page(w, r, nil, http.StatusOK, "signin", &view{Title: "Sign in", Form: map[string]string{"next": next},
+	return s.page(w, r, nil, http.StatusOK, "signin", &view{TitleID: "PanelSignIn", Form: map[string]string{"next": next},
 		Data: s.signInOptions()})
 }
 
@@ -49,8 +48,20 @@ func (s *Server) signInSubmit(w http.ResponseWriter, r *http.Request, _ *princip
 	f["next"] = localPath(f["next"])
 	again := func(status int, msg string) error {
 		kept := map[string]string{"login": f["login"], "next": f["next"]}
-		return s.page(w, r, nil, status, "signin", &view{Title: "Sign in", Form: kept, Errors: map[string]string{"password": msg},
+		return s.page(w, r, nil, status, "signin", &view{TitleID: "PanelSignIn", Form: kept, Errors: map[string]string{"password": msg},
 			Data: s.signInOptions()})
+	}
+	// tooMany is the refusal while the failures of the login or the address
+	// are over their limit, with the wait, in the browser's language.
+	tooMany := func(until, now time.Time) error {
+		v := &view{TitleID: "PanelSignIn", Form: map[string]string{"login": f["login"], "next": f["next"]}, Data: s.signInOptions(),
+			lang: s.langOf(r, nil), errorsLocalized: true}
+		msg, err := v.lang.Count("PanelErrSignInTooMany", waitMinutes(until, now))
+		if err != nil {
+			return err
+		}
+		v.Errors = map[string]string{"password": msg}
+		return s.page(w, r, nil, http.StatusTooManyRequests, "signin", v)
 	}
 	if !s.cfg.PasswordSignIn {
 		return again(http.StatusForbidden, "signing in with a password is off here: sign in through your organisation's login")
@@ -59,10 +70,10 @@ func (s *Server) signInSubmit(w http.ResponseWriter, r *http.Request, _ *princip
 	login := strings.ToLower(f["login"])
 	account, address := "login:"+login, addressKey(s.clientAddr(r))
 	if blocked, until := s.accounts.blocked(account, now); blocked {
-		return again(http.StatusTooManyRequests, tooManyFailures(until, now))
+		return tooMany(until, now)
 	}
 	if blocked, until := s.addresses.blocked(address, now); blocked {
-		return again(http.StatusTooManyRequests, tooManyFailures(until, now))
+		return tooMany(until, now)
 	}
 	if login == "" || f["password"] == "" {
 		return again(http.StatusUnprocessableEntity, "give your login and your password")
@@ -91,12 +102,10 @@ func (s *Server) signInSubmit(w http.ResponseWriter, r *http.Request, _ *princip
 	return redirect(w, r, f["next"])
 }
 
-func tooManyFailures(until, now time.Time) string {
+// waitMinutes is how many whole minutes, at least 1, until is from now.
+func waitMinutes(until, now time.Time) int {
 	wait := until.Sub(now).Round(time.Minute)
-	if wait < time.Minute {
-		wait = time.Minute
-	}
-	return fmt.Sprintf("too many failed sign-ins: try again in %d minutes", int(wait/time.Minute))
+	return max(int(wait/time.Minute), 1)
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, p *principal) error {

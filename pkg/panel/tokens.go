@@ -21,7 +21,7 @@ func (s *Server) tokensView(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "tokens", &view{Title: "API tokens", Nav: "tokens", Form: f, Errors: errs,
+	return s.page(w, r, p, status, "tokens", &view{TitleID: "PanelTokensTitle", Nav: "tokens", Form: f, Errors: errs,
 		Data: tokensData{Tokens: tokens, New: fresh}})
 }
 

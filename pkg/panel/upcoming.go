@@ -13,8 +13,13 @@ func (s *Server) upcomingPage(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, http.StatusOK, "upcoming", &view{Title: "Upcoming", Nav: "upcoming",
-		Data: upcomingCards(up, s.zone(p.user.TimeZone), s.now())})
+	v := &view{TitleID: "PanelUpcoming", Nav: "upcoming", Loc: s.zone(p.user.TimeZone), Now: s.now(), lang: s.langOf(r, p)}
+	cards, err := upcomingCards(up, v)
+	if err != nil {
+		return err
+	}
+	v.Data = cards
+	return s.page(w, r, p, http.StatusOK, "upcoming", v)
 }
 
 // upcomingCard is one registration on the Upcoming page, its words ready:
@@ -28,25 +33,46 @@ type upcomingCard struct {
 
 type reminderLine struct{ Channel, When, Lead string }
 
-func upcomingCards(up []store.Upcoming, loc *time.Location, now time.Time) []upcomingCard {
+// upcomingCards puts up in words, in the language and zone of v.
+func upcomingCards(up []store.Upcoming, v *view) ([]upcomingCard, error) {
 	cards := make([]upcomingCard, len(up))
+	origin := func(id string) string {
+		s, _ := v.T(id)
+		return s
+	}
+	hand, rule, event := origin("PanelOriginHand"), origin("PanelOriginRule"), origin("PanelOriginCalendar")
 	for i, u := range up {
+		start, err := v.InZone(u.StartAt)
+		if err != nil {
+			return nil, err
+		}
+		untilStart, err := v.Until(u.StartAt)
+		if err != nil {
+			return nil, err
+		}
 		c := upcomingCard{ID: u.ID, Title: u.Title, URL: u.URL, Location: u.Location, Message: u.Message,
-			Start: schedule.FormatInZone(u.StartAt, loc), StartISO: u.StartAt.UTC().Format(time.RFC3339), Until: until(u.StartAt, now),
-			Origin: "Added by hand", Reminders: make([]reminderLine, len(u.Pending))}
+			Start: start, StartISO: u.StartAt.UTC().Format(time.RFC3339), Until: untilStart,
+			Origin: hand, Reminders: make([]reminderLine, len(u.Pending))}
 		switch {
 		case u.RuleID != 0:
-			c.Origin = "From a rule"
+			c.Origin = rule
 		case u.EventID != 0:
-			c.Origin = "Calendar event"
+			c.Origin = event
 		}
 		for j, rem := range u.Pending {
-			c.Reminders[j] = reminderLine{Channel: string(rem.Channel), When: rem.DueAt.In(loc).Format("Mon 2 Jan 15:04"),
-				Lead: leadWords(rem.Lead)}
+			when, err := v.Clock(rem.DueAt)
+			if err != nil {
+				return nil, err
+			}
+			lead, err := v.Lead(rem.Lead)
+			if err != nil {
+				return nil, err
+			}
+			c.Reminders[j] = reminderLine{Channel: string(rem.Channel), When: when, Lead: lead}
 		}
 		cards[i] = c
 	}
-	return cards
+	return cards, nil
 }
 
 // leadWords says when a reminder comes: "10 minutes before", "at the start".

@@ -6,6 +6,18 @@
   const signedIn = document.body.dataset.signedIn === "1";
   const pushSection = document.getElementById("push");
   const live = document.getElementById("live");
+  // The page gives the script its sentences in the person's language
+  // (<body data-words>); the English here is the fallback.
+  const words = (() => {
+    try {
+      return JSON.parse(document.body.dataset.words || "{}");
+    } catch (e) {
+      return {};
+    }
+  })();
+  function w(key, english) {
+    return words[key] || english;
+  }
 
   function say(text) {
     if (!live) return;
@@ -55,13 +67,13 @@
   }
 
   async function enablePush(key) {
-    setStatus("Asking for permission…");
+    setStatus(w("asking", "Asking for permission…"));
     const permission = await Notification.requestPermission();
     if (permission !== "granted") {
-      setStatus("Notifications are blocked for this site: allow them in the browser's site settings, then try again.");
+      setStatus(w("blocked", "Notifications are blocked for this site: allow them in the browser's site settings, then try again."));
       return;
     }
-    setStatus("Subscribing this browser…");
+    setStatus(w("subscribing", "Subscribing this browser…"));
     const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
     await navigator.serviceWorker.ready;
     let sub;
@@ -74,11 +86,11 @@
         timeout,
       ]);
     } catch (err) {
-      setStatus("This browser could not subscribe: " + err.message);
+      setStatus(w("couldNotSubscribe", "This browser could not subscribe:") + " " + err.message);
       return;
     }
     await sendSubscription(sub.toJSON());
-    setStatus("Notifications are on for this browser.");
+    setStatus(w("on", "Notifications are on for this browser."));
     window.location.assign("/browser?done=subscribed");
   }
 
@@ -100,22 +112,22 @@
     const button = document.getElementById("enable-push");
     if (!key) return;
     if (!pushSupported()) {
-      setStatus("This browser cannot show push notifications.");
+      setStatus(w("cannot", "This browser cannot show push notifications."));
       return;
     }
     const sub = await refresh().catch(() => null);
     if (sub) {
-      setStatus("Notifications are on for this browser.");
+      setStatus(w("on", "Notifications are on for this browser."));
       markThisBrowser(sub.endpoint);
     } else if (Notification.permission === "denied") {
-      setStatus("Notifications are blocked for this site: allow them in the browser's site settings.");
+      setStatus(w("blockedNow", "Notifications are blocked for this site: allow them in the browser's site settings."));
     } else {
-      setStatus("Notifications are off for this browser.");
+      setStatus(w("off", "Notifications are off for this browser."));
       button.hidden = false;
     }
     button.addEventListener("click", () => {
       button.disabled = true;
-      enablePush(key).catch((err) => setStatus("Could not turn notifications on: " + err.message)).finally(() => {
+      enablePush(key).catch((err) => setStatus(w("couldNotTurnOn", "Could not turn notifications on:") + " " + err.message)).finally(() => {
         button.disabled = false;
       });
     });
@@ -144,7 +156,7 @@
       const body = await res.json().catch(() => ({}));
       if (mine !== seq) return;
       if (!res.ok) {
-        errorEl.textContent = (body.fields && body.fields.pattern) || body.error || "cannot preview";
+        errorEl.textContent = (body.fields && body.fields.pattern) || body.error || w("cannotPreview", "cannot preview");
         errorEl.hidden = false;
         pattern.setAttribute("aria-invalid", "true");
         section.replaceChildren();
@@ -153,7 +165,7 @@
       errorEl.hidden = true;
       pattern.removeAttribute("aria-invalid");
       const h = document.createElement("h2");
-      h.textContent = "Upcoming events matching " + body.pattern;
+      h.textContent = w("matching", "Upcoming events matching") + " " + body.pattern;
       const ul = document.createElement("ul");
       ul.className = "preview-list";
       for (const ev of body.events) {
@@ -170,14 +182,14 @@
       if (body.events.length === 0) {
         const li = document.createElement("li");
         li.className = "muted";
-        li.textContent = "No upcoming event matches.";
+        li.textContent = w("noMatch", "No upcoming event matches.");
         ul.append(li);
       }
       const parts = [h, ul];
       if (body.more) {
         const p = document.createElement("p");
         p.className = "muted";
-        p.textContent = "…and more.";
+        p.textContent = w("andMore", "…and more.");
         parts.push(p);
       }
       section.replaceChildren(...parts);
@@ -196,7 +208,7 @@
       if (ev.data && ev.data.type === "push") {
         document.body.dataset.lastPush = ev.data.title || "";
         document.body.dataset.lastPushShown = ev.data.shown ? "yes" : "no: " + (ev.data.error || "");
-        say("Notification received: " + (ev.data.title || ""));
+        say(w("received", "Notification received:") + " " + (ev.data.title || ""));
       }
     });
     navigator.serviceWorker.startMessages();
@@ -205,7 +217,7 @@
   window.pfsnotify = { sendSubscription, refresh };
 
   if (pushSection) {
-    setUpBrowserPage().catch((err) => setStatus("Could not check notifications: " + err.message));
+    setUpBrowserPage().catch((err) => setStatus(w("couldNotCheck", "Could not check notifications:") + " " + err.message));
   } else {
     refresh().catch(() => {});
   }
