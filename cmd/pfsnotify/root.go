@@ -90,6 +90,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRuleCmd(a),
 		newGroupCmd(a),
 		newSendCmd(a),
+		newTokenCmd(a),
 		newCalendarCmd(a),
 		newCalendarSyncCmd(a),
 		newDemoCmd(a),

@@ -61,14 +61,6 @@ yet with: pfsnotify send cancel ID.`,
 	return cmd
 }
 
-// sendJSON is what send prints with -o json.
-type sendJSON struct {
-	Message int64 `json:"message,omitempty"`
-	Queued  int   `json:"queued"`
-	DryRun  bool  `json:"dry_run"`
-	broadcast.Plan
-}
-
 func runSend(ctx context.Context, a *app, opts sendOptions) error {
 	now := time.Now()
 	nm := store.NewMessage{Title: opts.title, Body: opts.message, CreatedBy: "cli"}
@@ -103,7 +95,7 @@ func runSend(ctx context.Context, a *app, opts sendOptions) error {
 	if err != nil {
 		return err
 	}
-	out := sendJSON{DryRun: opts.dryRun, Plan: plan}
+	out := broadcast.Result{DryRun: opts.dryRun, Plan: plan}
 	if !opts.dryRun {
 		m, queued, err := b.Send(ctx, nm, plan)
 		if err != nil {

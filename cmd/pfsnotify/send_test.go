@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/broadcast"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
@@ -93,7 +94,7 @@ func TestSendToAGroup(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("send --dry-run: exit %d: %s", code, stderr)
 		}
-		var plan sendJSON
+		var plan broadcast.Result
 		if err := json.Unmarshal([]byte(out), &plan); err != nil {
 			t.Fatalf("send --dry-run -o json: %v\n%s", err, out)
 		}
@@ -194,6 +195,29 @@ func TestSendBadInputAndCancel(t *testing.T) {
 		}
 		if states := f.states(); states["cancelled"] != 9 || len(states) != 1 {
 			t.Errorf("after the cancel: %v; want 9 cancelled", states)
+		}
+	})
+}
+
+func TestTokenCommands(t *testing.T) {
+	backends(t, func(t *testing.T, c *cli) {
+		c.ok("db", "migrate")
+		c.ok("user", "add", "root", "--tz", "UTC", "--role", "admin")
+		c.ok("user", "add", "alice", "--tz", "UTC")
+		value := strings.TrimSpace(c.ok("token", "add", "root", "--name", "observatory scheduler", "--send-only"))
+		if !strings.HasPrefix(value, "pfs_") || strings.Contains(value, " ") {
+			t.Errorf("token add printed %q; want the token alone", value)
+		}
+		if _, stderr, code := c.run("token", "add", "alice", "--name", "x", "--send-only"); code != 2 || !strings.Contains(stderr, "not one") {
+			t.Errorf("a send-only token for a member: exit %d, %q; want 2", code, stderr)
+		}
+		var toks []tokenJSON
+		c.json(&toks, "token", "list", "root", "-o", "json")
+		if len(toks) != 1 || toks[0].Scope != "send" || toks[0].Name != "observatory scheduler" {
+			t.Errorf("token list root = %+v; want the send-only token", toks)
+		}
+		if out := c.ok("token", "list", "root"); strings.Contains(out, value) {
+			t.Errorf("token list shows the token's value")
 		}
 	})
 }

@@ -46,6 +46,16 @@ type Plan struct {
 	recipients []store.Recipient
 }
 
+// Result is what a send did, as the CLI (-o json) and the API answer it:
+// the message and how many deliveries were queued (none on a dry run),
+// with the plan.
+type Result struct {
+	Message int64 `json:"message,omitempty"`
+	Queued  int   `json:"queued"`
+	DryRun  bool  `json:"dry_run"`
+	Plan
+}
+
 // Broadcaster plans and queues messages.
 type Broadcaster struct {
 	store Store

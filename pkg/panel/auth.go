@@ -29,6 +29,7 @@ const (
 type principal struct {
 	user    store.User
 	via     string
+	scope   string        // the API token's scope, when via is viaToken
 	session store.Session // when via is viaSession
 	token   string        // the session token, when via is viaSession
 	unread  int           // the unread count, read with the session for a page
@@ -36,6 +37,10 @@ type principal struct {
 }
 
 func (p *principal) admin() bool { return p != nil && p.user.Role == store.RoleAdmin }
+
+// sendOnly reports whether p comes with a token that may only send
+// messages: it may use the sender routes and nothing else.
+func (p *principal) sendOnly() bool { return p != nil && p.via == viaToken && p.scope == store.TokenScopeSend }
 
 // owns reports whether p may read or change what belongs to user ownerID:
 // their own things, and everything for an admin.
@@ -49,14 +54,14 @@ func (p *principal) owns(ownerID int64) bool { return p.admin() || p.user.ID == 
 func (s *Server) identify(r *http.Request) (*principal, error) {
 	ctx := r.Context()
 	if value, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && isAPI(r) {
-		_, u, err := s.opts.Store.UserByAPIToken(ctx, strings.TrimSpace(value))
+		tok, u, err := s.opts.Store.UserByAPIToken(ctx, strings.TrimSpace(value))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &httpError{status: http.StatusUnauthorized, msg: "unknown or revoked API token"}
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &principal{user: u, via: viaToken}, nil
+		return &principal{user: u, via: viaToken, scope: tok.Scope}, nil
 	}
 	if h := s.cfg.ProxyUserHeader; h != "" && s.fromTrustedProxy(r) {
 		if login := strings.TrimSpace(r.Header.Get(h)); login != "" {

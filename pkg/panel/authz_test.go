@@ -281,6 +281,8 @@ func authCases() []authCase {
 		{"GET /api/v1/calendars", plain("GET", "/api/v1/calendars", nil, ""), adminsOnly, ""},
 		{"GET /api/v1/deliveries", plain("GET", "/api/v1/deliveries", nil, ""), adminsOnly, ""},
 		{"GET /api/v1/deliveries/{id}", onDelivery("/api/v1/deliveries/%d"), adminsOnly, ""},
+		{"POST /api/v1/messages", plain("POST", "/api/v1/messages", nil, `{"title": "T", "message": "m", "users": ["alice"], "channels": ["log"]}`),
+			map[string]int{"": signIn, "alice": denied, "bob": denied, "root": http.StatusCreated}, ""},
 	}
 }
 

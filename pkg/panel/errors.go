@@ -22,6 +22,7 @@ func (e *httpError) Error() string { return e.msg }
 var (
 	errSignIn    = &httpError{status: http.StatusUnauthorized, msg: "sign in first"}
 	errAdminOnly = &httpError{status: http.StatusForbidden, msg: "only admins may do this"}
+	errSendOnly  = &httpError{status: http.StatusForbidden, msg: "this API token may only send messages (POST /api/v1/messages)"}
 )
 
 // statusOf maps an error to its HTTP status: the one place where this is

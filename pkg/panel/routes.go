@@ -15,6 +15,7 @@ const (
 	anyone access = iota // no sign-in
 	member               // a signed-in person (admins too)
 	admin                // a signed-in admin
+	sender               // an admin, or another system's send-only API token (the only routes such a token may use)
 )
 
 // handler serves one route for p (nil on anyone's routes when nobody is
@@ -104,6 +105,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/calendars", admin, s.apiCalendars},
 		{"GET /api/v1/deliveries", admin, s.apiDeliveries},
 		{"GET /api/v1/deliveries/{id}", admin, s.apiDelivery},
+		{"POST /api/v1/messages", sender, s.apiSendMessage},
 	}
 }
 
@@ -145,7 +147,9 @@ func (s *Server) wrap(who access, h handler) http.Handler {
 		switch {
 		case who != anyone && p == nil:
 			err = errSignIn
-		case who == admin && !p.admin():
+		case p.sendOnly() && who != sender:
+			err = errSendOnly
+		case (who == admin || who == sender) && !p.admin():
 			err = errAdminOnly
 		default:
 			err = h(w, r, p)

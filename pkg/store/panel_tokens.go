@@ -16,9 +16,16 @@ type APIToken struct {
 	ID         int64
 	UserID     int64
 	Name       string
+	Scope      string // TokenScopeAll or TokenScopeSend
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
 }
+
+// The scopes of API tokens.
+const (
+	TokenScopeAll  = "all"  // what the token's person may do
+	TokenScopeSend = "send" // only send messages (an admin's token for another system)
+)
 
 // APITokenPrefix starts every API token, so that one pasted where it does
 // not belong (a log, a chat) is recognisable.
@@ -29,12 +36,34 @@ const MaxAPITokens = 20
 
 const countAPITokensSQL = `SELECT COUNT(*) FROM api_tokens WHERE user_id = ?`
 
-const createAPITokenSQL = `INSERT INTO api_tokens (user_id, name, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, NULL)`
+const createAPITokenSQL = `INSERT INTO api_tokens (user_id, name, scope, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, NULL)`
 
 // CreateAPIToken makes a token for user userID and returns its value
 // (APITokenPrefix and 43 base64url characters). A missing or disabled
 // user, an empty or long name, or too many tokens is a FieldError.
 func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string) (string, APIToken, error) {
+	return s.createAPIToken(ctx, userID, name, TokenScopeAll)
+}
+
+const userRoleSQL = `SELECT role FROM users WHERE id = ?`
+
+// CreateSendToken makes a token that may only send messages, for another
+// system, on behalf of admin userID; a user who is not an admin is a
+// FieldError, as for CreateAPIToken.
+func (s *Store) CreateSendToken(ctx context.Context, userID int64, name string) (string, APIToken, error) {
+	var role Role
+	switch err := s.db.QueryRowContext(ctx, userRoleSQL, userID).Scan(&role); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", APIToken{}, &FieldError{Field: "user", Problem: fmt.Sprintf("no user #%d", userID)}
+	case err != nil:
+		return "", APIToken{}, fmt.Errorf("user #%d: %w", userID, err)
+	case role != RoleAdmin:
+		return "", APIToken{}, &FieldError{Field: "user", Problem: "a send-only token acts for an admin: this user is not one"}
+	}
+	return s.createAPIToken(ctx, userID, name, TokenScopeSend)
+}
+
+func (s *Store) createAPIToken(ctx context.Context, userID int64, name, scope string) (string, APIToken, error) {
 	name = strings.TrimSpace(name)
 	var value string
 	var tok APIToken
@@ -64,7 +93,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string) (
 		}
 		value = APITokenPrefix + raw
 		now := s.clock()
-		res, err := tx.ExecContext(ctx, createAPITokenSQL, userID, name, tokenHash(value), now)
+		res, err := tx.ExecContext(ctx, createAPITokenSQL, userID, name, scope, tokenHash(value), now)
 		if err != nil {
 			return fmt.Errorf("create api token of user #%d: %w", userID, err)
 		}
@@ -72,7 +101,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string) (
 		if err != nil {
 			return fmt.Errorf("create api token of user #%d: %w", userID, err)
 		}
-		tok = APIToken{ID: id, UserID: userID, Name: name, CreatedAt: now}
+		tok = APIToken{ID: id, UserID: userID, Name: name, Scope: scope, CreatedAt: now}
 		return nil
 	})
 	if err != nil {
@@ -81,7 +110,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string) (
 	return value, tok, nil
 }
 
-var apiTokenUserSQL = `SELECT t.id, t.user_id, t.name, t.created_at, t.last_used_at, ` + qualify("u", userColumns) + `
+var apiTokenUserSQL = `SELECT t.id, t.user_id, t.name, t.scope, t.created_at, t.last_used_at, ` + qualify("u", userColumns) + `
 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`
 
 const touchAPITokenSQL = `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`
@@ -100,7 +129,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, value string) (APIToken, Use
 	var created, lastUsed anyTime
 	u, err := scanUser(prefixScanner{
 		row:    s.db.QueryRowContext(ctx, apiTokenUserSQL, tokenHash(value)),
-		prefix: []any{&tok.ID, &tok.UserID, &tok.Name, &created, &lastUsed},
+		prefix: []any{&tok.ID, &tok.UserID, &tok.Name, &tok.Scope, &created, &lastUsed},
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIToken{}, User{}, fmt.Errorf("api token: %w", ErrNotFound)
@@ -121,7 +150,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, value string) (APIToken, Use
 	return tok, u, nil
 }
 
-const listAPITokensSQL = `SELECT id, user_id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id`
+const listAPITokensSQL = `SELECT id, user_id, name, scope, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id`
 
 // ListAPITokens lists a user's tokens, oldest first.
 func (s *Store) ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error) {
@@ -134,7 +163,7 @@ func (s *Store) ListAPITokens(ctx context.Context, userID int64) ([]APIToken, er
 	for rows.Next() {
 		var t APIToken
 		var created, lastUsed anyTime
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &created, &lastUsed); err != nil {
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Scope, &created, &lastUsed); err != nil {
 			return nil, fmt.Errorf("list api tokens of user #%d: %w", userID, err)
 		}
 		t.CreatedAt, t.LastUsedAt = created.Time, lastUsed.Time
