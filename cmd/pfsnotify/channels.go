@@ -20,12 +20,8 @@ import (
 // channels builds the channels the configuration sets up. A channel left
 // unconfigured is absent: its deliveries fall back to the registration's
 // next channel, with the reason in the delivery log. The channels speak
-// templates in the deployment's languages (see localized).
+// templates, given in the deployment's languages (see localized).
 func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedule.Channel]dispatch.Channel, error) {
-	templates, err := a.localized(templates)
-	if err != nil {
-		return nil, err
-	}
 	cfg := a.cfg
 	httpClient := &http.Client{Timeout: cfg.Invoke.HTTPTimeout}
 	channels := map[schedule.Channel]dispatch.Channel{

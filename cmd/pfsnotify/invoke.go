@@ -221,6 +221,9 @@ func (a *app) newDispatcher(s *store.Store, at time.Time) (*dispatch.Dispatcher,
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
+	if templates, err = a.localized(templates); err != nil {
+		return nil, nil, err
+	}
 	channels, err := a.channels(s, templates)
 	if err != nil {
 		return nil, nil, err

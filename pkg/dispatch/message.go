@@ -23,7 +23,10 @@ func Message(c store.Claim, publicURL string) message.Message {
 		Title: c.Registration.Title, Note: c.Registration.Message, StartAt: c.OccurrenceAt, Lead: c.Lead,
 	}
 	if c.Event != nil {
-		m.Location, m.URL = c.Event.Location, c.Event.URL
+		m.Location, m.URL, m.EventUID = c.Event.Location, c.Event.URL, c.Event.ExternalID
+		if c.Event.EndAt.After(c.Event.StartAt) {
+			m.EndAt = c.OccurrenceAt.Add(c.Event.EndAt.Sub(c.Event.StartAt))
+		}
 	}
 	if publicURL != "" {
 		m.AckURL = publicURL + "/ack/" + url.PathEscape(c.Token)
