@@ -40,7 +40,9 @@ func (p *principal) admin() bool { return p != nil && p.user.Role == store.RoleA
 
 // sendOnly reports whether p comes with a token that may only send
 // messages: it may use the sender routes and nothing else.
-func (p *principal) sendOnly() bool { return p != nil && p.via == viaToken && p.scope == store.TokenScopeSend }
+func (p *principal) sendOnly() bool {
+	return p != nil && p.via == viaToken && p.scope == store.TokenScopeSend
+}
 
 // owns reports whether p may read or change what belongs to user ownerID:
 // their own things, and everything for an admin.
