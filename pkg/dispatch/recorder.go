@@ -147,18 +147,22 @@ func (r *recorder) write(batch []store.Result) ([]int64, error) {
 	return lost, nil
 }
 
-// pause waits after a failed write, less if closing begins.
+// pause waits after a failed write, less if closing begins. It waits for
+// the timer itself, not for a time of day: a deadline read after the timer
+// was set lies after the timer's one wake-up, and a waiter woken by it just
+// before the deadline would wait for ever (a run hung in sync).
 func (r *recorder) pause() {
+	over := false
 	t := time.AfterFunc(writePause, func() {
 		r.mu.Lock()
+		over = true
 		r.cond.Broadcast()
 		r.mu.Unlock()
 	})
 	defer t.Stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	deadline := time.Now().Add(writePause)
-	for !r.closing && time.Now().Before(deadline) {
+	for !r.closing && !over {
 		r.cond.Wait()
 	}
 }
