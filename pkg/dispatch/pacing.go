@@ -90,13 +90,14 @@ func paceGap(rate float64) time.Duration {
 // newPace is how the run's claims space Twilio's calls and texts: at the
 // account's rates, for every process on the database together, taking
 // slots no further ahead than a claim can wait for well within its lease.
+// Only channels the run has are paced: where Twilio is not set up, claims
+// take no pacing lock at all.
 func newPace(opts Options) store.Pace {
 	p := store.Pace{Gap: make(map[schedule.Channel]time.Duration)}
-	if opts.CallsPerSecond > 0 {
-		p.Gap[schedule.ChannelCall] = paceGap(opts.CallsPerSecond)
-	}
-	if opts.SMSPerSecond > 0 {
-		p.Gap[schedule.ChannelSMS] = paceGap(opts.SMSPerSecond)
+	for ch, rate := range map[schedule.Channel]float64{schedule.ChannelCall: opts.CallsPerSecond, schedule.ChannelSMS: opts.SMSPerSecond} {
+		if _, ok := opts.Channels[ch]; ok && rate > 0 {
+			p.Gap[ch] = paceGap(rate)
+		}
 	}
 	p.Ahead = min(paceAheadMax, (opts.Lease-opts.SendTimeout)/2)
 	return p

@@ -84,6 +84,17 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (ClaimBatch, error)
 		picked, pacedUntil = picked[:0], time.Time{} // a retried transaction starts afresh
 		clear(takenOver)
 		clear(notBefore)
+		var p *pacer
+		if len(req.Pace.Gap) > 0 {
+			// The pacing rows are locked first, before any delivery: claims
+			// that take slots then wait for each other there, and never hold
+			// deliveries (and the gaps of their index) while waiting for the
+			// pacing row that another claim holding deliveries has.
+			var err error
+			if p, err = s.lockPacing(ctx, tx, req.Pace); err != nil {
+				return err
+			}
+		}
 		due, err := selectPicked(ctx, tx, claimDueSQL+s.claimLock(), StatePending, now, req.Limit)
 		if err != nil {
 			return fmt.Errorf("claim due deliveries: %w", err)
@@ -99,8 +110,7 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (ClaimBatch, error)
 			}
 			picked = append(picked, expired...)
 		}
-		if req.Pace.applies(picked) {
-			p := pacer{s: s, tx: tx, pace: req.Pace}
+		if p != nil && req.Pace.applies(picked) {
 			if picked, pacedUntil, err = p.slot(ctx, picked, notBefore); err != nil {
 				return err
 			}

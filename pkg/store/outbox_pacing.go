@@ -94,15 +94,55 @@ func (p Pace) applies(rows []pickedRow) bool {
 }
 
 // pacer gives the picked sends of paced channels their slots, in a claim's
-// transaction. The channel's row in the pacing table holds its next free
-// slot; the claim locks it (FOR UPDATE on MySQL; SQLite's claim holds the
-// single write lock), so claims of every process take slots one after the
-// other and no two slots of a channel are closer than its gap.
+// transaction. Each paced channel's row in the pacing table holds its next
+// free slot; the claim locks them (FOR UPDATE on MySQL; SQLite's claim holds
+// the single write lock) before anything else, so claims of every process
+// take slots one after the other and no two slots of a channel are closer
+// than its gap.
 type pacer struct {
 	s    *Store
 	tx   *sql.Tx
 	pace Pace
-	now  time.Time // read when the pacing rows are locked
+	next map[string]time.Time // each paced channel's next free slot
+	now  time.Time            // read when the pacing rows are locked
+}
+
+const lockPacingSQL = `SELECT channel, next_slot_at FROM pacing WHERE channel IN (%s) ORDER BY channel`
+
+const movePacingSQL = `UPDATE pacing SET next_slot_at = ? WHERE channel = ?`
+
+// lockPacing reads and locks the pacing rows of pace's channels in tx.
+func (s *Store) lockPacing(ctx context.Context, tx *sql.Tx, pace Pace) (*pacer, error) {
+	var channels []any
+	for _, c := range slices.Sorted(maps.Keys(pace.Gap)) {
+		channels = append(channels, string(c))
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(lockPacingSQL, placeholders(len(channels)))+s.forUpdate(), channels...)
+	if err != nil {
+		return nil, fmt.Errorf("lock pacing: %w", err)
+	}
+	defer rows.Close()
+	p := &pacer{s: s, tx: tx, pace: pace, next: make(map[string]time.Time)}
+	for rows.Next() {
+		var channel string
+		var at anyTime
+		if err := rows.Scan(&channel, &at); err != nil {
+			return nil, fmt.Errorf("lock pacing: %w", err)
+		}
+		p.next[channel] = at.Time
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lock pacing: %w", err)
+	}
+	for _, c := range channels {
+		if _, ok := p.next[c.(string)]; !ok {
+			return nil, fmt.Errorf("lock pacing: the %s channel cannot be paced (no pacing row)", c)
+		}
+	}
+	// The time is read once the rows are ours: a claim that waited for the
+	// lock while others took slots must not place its sends in the past.
+	p.now = s.clock()
+	return p, nil
 }
 
 // slot keeps the picked rows that are not paced and those of paced
@@ -111,13 +151,6 @@ type pacer struct {
 // unclaimed and returns, if it left any, the time from which a claim can
 // take the next slot.
 func (p *pacer) slot(ctx context.Context, picked []pickedRow, notBefore map[int64]time.Time) ([]pickedRow, time.Time, error) {
-	next, err := p.lock(ctx, picked)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	// The time is read once the row is ours: a claim that waited for the
-	// lock while others took slots must not place its sends in the past.
-	p.now = p.s.clock()
 	moved := make(map[string]bool)
 	horizon := p.now.Add(p.pace.Ahead)
 	var kept []pickedRow
@@ -128,7 +161,7 @@ func (p *pacer) slot(ctx context.Context, picked []pickedRow, notBefore map[int6
 			kept = append(kept, r)
 			continue
 		}
-		slot := latest(next[r.channel], p.now)
+		slot := latest(p.next[r.channel], p.now)
 		if slot.After(horizon.Add(gap)) {
 			// No claim takes a slot past its horizon: this one came from a
 			// clock that has since been set back (or a host whose clock is
@@ -142,55 +175,16 @@ func (p *pacer) slot(ctx context.Context, picked []pickedRow, notBefore map[int6
 			continue
 		}
 		notBefore[r.id] = slot
-		next[r.channel] = slot.Add(gap)
+		p.next[r.channel] = slot.Add(gap)
 		moved[r.channel] = true
 		kept = append(kept, r)
 	}
 	for channel := range moved {
-		if _, err := p.tx.ExecContext(ctx, movePacingSQL, dbTime(next[channel]), channel); err != nil {
+		if _, err := p.tx.ExecContext(ctx, movePacingSQL, dbTime(p.next[channel]), channel); err != nil {
 			return nil, time.Time{}, fmt.Errorf("pace %s: %w", channel, err)
 		}
 	}
 	return kept, until, nil
-}
-
-const lockPacingSQL = `SELECT channel, next_slot_at FROM pacing WHERE channel IN (%s) ORDER BY channel`
-
-const movePacingSQL = `UPDATE pacing SET next_slot_at = ? WHERE channel = ?`
-
-// lock reads and locks the pacing rows of the paced channels among picked.
-func (p *pacer) lock(ctx context.Context, picked []pickedRow) (map[string]time.Time, error) {
-	var channels []any
-	seen := make(map[string]bool)
-	for _, r := range picked {
-		if _, paced := p.pace.Gap[schedule.Channel(r.channel)]; paced && !seen[r.channel] {
-			seen[r.channel] = true
-			channels = append(channels, r.channel)
-		}
-	}
-	rows, err := p.tx.QueryContext(ctx, fmt.Sprintf(lockPacingSQL, placeholders(len(channels)))+p.s.forUpdate(), channels...)
-	if err != nil {
-		return nil, fmt.Errorf("lock pacing: %w", err)
-	}
-	defer rows.Close()
-	next := make(map[string]time.Time)
-	for rows.Next() {
-		var channel string
-		var at anyTime
-		if err := rows.Scan(&channel, &at); err != nil {
-			return nil, fmt.Errorf("lock pacing: %w", err)
-		}
-		next[channel] = at.Time
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("lock pacing: %w", err)
-	}
-	for channel := range seen {
-		if _, ok := next[channel]; !ok {
-			return nil, fmt.Errorf("lock pacing: the %s channel cannot be paced (no pacing row)", channel)
-		}
-	}
-	return next, nil
 }
 
 const claimUnpacedSQL = `SELECT id, channel FROM deliveries WHERE state = ? AND next_attempt_at <= ? AND channel NOT IN (%s)%s
