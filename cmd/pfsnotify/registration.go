@@ -97,7 +97,7 @@ func runRegistrationAdd(ctx context.Context, a *app, opts registrationAddOptions
 	}
 	nr := store.NewRegistration{
 		UserID: u.ID, EventID: opts.eventID, Title: opts.title, Message: opts.message,
-		Channels: channels, Leads: leads, CreatedBy: "cli",
+		Channels: channels, Leads: leads, CreatedBy: "cli", AllDayAt: a.cfg.Calsync.AllDay(),
 	}
 	if opts.at != "" {
 		if nr.TimeZone = opts.timeZone; nr.TimeZone == "" {

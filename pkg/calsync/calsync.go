@@ -53,12 +53,8 @@ type Options struct {
 
 // OptionsFromConfig reads the calsync section of the configuration.
 func OptionsFromConfig(c config.Calsync) Options {
-	var allDay *schedule.AllDayAt
-	if at, err := schedule.ParseAllDayAt(c.AllDayAt); err == nil { // config.Validate said why if not
-		allDay = &at
-	}
 	return Options{
-		AllDayAt:         allDay,
+		AllDayAt:         c.AllDay(),
 		Horizon:          c.Horizon,
 		Lookback:         c.Lookback,
 		MaxVanishShare:   c.MaxVanishShare,

@@ -205,7 +205,7 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	errs := map[string]string{}
 	nr := store.NewRegistration{UserID: u.ID, EventID: req.EventID, Title: strings.TrimSpace(req.Title), Message: req.Message,
-		TimeZone: req.TimeZone, CreatedBy: p.user.Login}
+		TimeZone: req.TimeZone, CreatedBy: p.user.Login, AllDayAt: s.opts.Config.Calsync.AllDay()}
 	if nr.Channels, err = schedule.ParseChannels(strings.Join(req.Channels, ",")); err != nil {
 		errs["channels"] = err.Error()
 	}

@@ -106,7 +106,8 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request, p *princ
 // field. Either an event is picked, or date, time, zone and title are given.
 func (s *Server) newRegistration(f map[string]string, u store.User) (store.NewRegistration, map[string]string) {
 	errs := map[string]string{}
-	nr := store.NewRegistration{UserID: u.ID, Title: f["title"], Message: f["message"], CreatedBy: u.Login}
+	nr := store.NewRegistration{UserID: u.ID, Title: f["title"], Message: f["message"], CreatedBy: u.Login,
+		AllDayAt: s.opts.Config.Calsync.AllDay()}
 	if channels, err := schedule.ParseChannels(f["channels"]); err == nil {
 		nr.Channels = channels
 	}

@@ -61,7 +61,7 @@ WHERE r.user_id = ? AND r.event_id = ? AND r.origin = ?`+s.forUpdate(), nr.UserI
 			return err
 		}
 		var due []schedule.Planned
-		due, skipped = schedule.Plan(nr.StartAt, nr.Channels, nr.Leads, now)
+		due, skipped = nr.plan(now)
 		if len(due) == 0 {
 			return &FieldError{Field: "lead", Problem: fmt.Sprintf("every reminder (%s before %s) would be in the past",
 				schedule.FormatLeads(nr.Leads), nr.StartAt.UTC().Format(time.RFC3339))}

@@ -62,6 +62,24 @@ type NewRegistration struct {
 	Channels  []schedule.Channel
 	Leads     []time.Duration
 	CreatedBy string
+	// AllDayAt is when the person is reminded of an all-day event, in
+	// their zone, instead of the leads (calsync.all_day_at); nil: the
+	// default, 09:00 the day before.
+	AllDayAt *schedule.AllDayAt
+
+	event  *localEvent    // the event's own start and zone, set by fillFromEvent
+	member *time.Location // the person's zone, when event is set
+}
+
+// plan is the reminders nr asks for at now: one per channel × lead before
+// the start, or, for an all-day event, one per channel at AllDayAt in the
+// person's zone, as calendar-sync plans them for rules.
+func (nr *NewRegistration) plan(now time.Time) (due, skipped []schedule.Planned) {
+	if nr.event != nil && nr.event.allDay {
+		_, _, due, skipped = planFor(*nr.event, nr.member, nr.Channels, nr.Leads, allDayOr(nr.AllDayAt), now)
+		return due, skipped
+	}
+	return schedule.Plan(nr.StartAt, nr.Channels, nr.Leads, now)
 }
 
 func (nr *NewRegistration) validate(now time.Time) error {
@@ -139,7 +157,7 @@ func (s *Store) Register(ctx context.Context, nr NewRegistration) (Registration,
 			return err
 		}
 		var due []schedule.Planned
-		due, skipped = schedule.Plan(nr.StartAt, nr.Channels, nr.Leads, now)
+		due, skipped = nr.plan(now)
 		if len(due) == 0 {
 			return &FieldError{Field: "lead", Problem: fmt.Sprintf("every reminder (%s before %s) would be in the past",
 				schedule.FormatLeads(nr.Leads), nr.StartAt.UTC().Format(time.RFC3339))}
@@ -171,13 +189,15 @@ func (s *Store) Register(ctx context.Context, nr NewRegistration) (Registration,
 	return reg, created, skipped, nil
 }
 
-const eventForRegistrationSQL = `SELECT title, start_at, time_zone, status FROM events WHERE id = ?`
+const eventForRegistrationSQL = `SELECT title, start_at, time_zone, status, all_day FROM events WHERE id = ?`
 
-// fillFromEvent takes the start, zone and (unless given) title from the event.
+// fillFromEvent takes the start, zone and (unless given) title from the
+// event, and what planning needs of it (see plan).
 func fillFromEvent(ctx context.Context, tx *sql.Tx, nr *NewRegistration) error {
 	var title, zone, status string
-	var start time.Time
-	err := tx.QueryRowContext(ctx, eventForRegistrationSQL, nr.EventID).Scan(&title, &start, &zone, &status)
+	var start anyTime
+	var allDay bool
+	err := tx.QueryRowContext(ctx, eventForRegistrationSQL, nr.EventID).Scan(&title, &start, &zone, &status, &allDay)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &FieldError{Field: "event", Problem: fmt.Sprintf("no event #%d", nr.EventID)}
 	}
@@ -190,14 +210,16 @@ func fillFromEvent(ctx context.Context, tx *sql.Tx, nr *NewRegistration) error {
 	if nr.Title == "" {
 		nr.Title = title
 	}
-	if zone == "" { // a floating event: at its wall clock in the member's zone
-		member, err := userZoneTx(ctx, tx, nr.UserID, map[int64]*time.Location{})
-		if err != nil {
-			return err
-		}
-		start, zone = memberStart(start, "", member), member.String()
+	member, err := userZoneTx(ctx, tx, nr.UserID, map[int64]*time.Location{})
+	if err != nil {
+		return err
 	}
-	nr.StartAt, nr.TimeZone = start, zone
+	nr.event, nr.member = &localEvent{start: start.Time, zone: zone, allDay: allDay}, member
+	// A floating event starts at its wall clock in the member's zone.
+	nr.StartAt, nr.TimeZone = memberStart(start.Time, zone, member), zone
+	if zone == "" {
+		nr.TimeZone = member.String()
+	}
 	return nil
 }
 

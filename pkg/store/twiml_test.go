@@ -57,6 +57,9 @@ func sameCall(t *testing.T, got store.Claim, want store.Claim) {
 	now := testNow.Add(50 * time.Minute)
 	gm, wm := dispatch.Message(got, public), dispatch.Message(want, public)
 	gm.StartAt, wm.StartAt = gm.StartAt.UTC(), wm.StartAt.UTC() // the drivers' zones differ in name only
+	// A call's words need no calendar file: the lookup leaves the event's
+	// UID and end out (every column costs on every request).
+	wm.EventUID, wm.EndAt = "", time.Time{}
 	if gm != wm {
 		t.Errorf("got message\n%+v; want\n%+v", gm, wm)
 	}
