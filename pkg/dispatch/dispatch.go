@@ -138,29 +138,33 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	var workers, inflight sync.WaitGroup
 	var mu sync.Mutex // guards sum and unstarted
 	var unstarted []store.Claim
+	// process sends one claim and records its result; a run told to stop
+	// gives the claim back untried.
+	process := func(c store.Claim) {
+		defer inflight.Done()
+		if ctx.Err() != nil {
+			mu.Lock()
+			unstarted = append(unstarted, c)
+			mu.Unlock()
+			return
+		}
+		r := d.handle(ctx, c)
+		rec.add(r)
+		d.logResult(c, r)
+		mu.Lock()
+		sum.count(c, r)
+		mu.Unlock()
+	}
 	for range d.opts.Concurrency {
 		workers.Go(func() {
 			for c := range work {
-				if ctx.Err() != nil { // stopping: give it back untried
-					mu.Lock()
-					unstarted = append(unstarted, c)
-					mu.Unlock()
-					inflight.Done()
-					continue
-				}
-				r := d.handle(ctx, c)
-				rec.add(r)
-				d.logResult(c, r)
-				mu.Lock()
-				sum.count(c, r)
-				mu.Unlock()
-				inflight.Done()
+				process(c)
 			}
 		})
 	}
 
 	var paced sync.WaitGroup // claims waiting for their slot
-	err = d.claimLoop(ctx, work, &inflight, &paced, rec)
+	err = d.claimLoop(ctx, work, &inflight, &paced, rec, process)
 	paced.Wait()
 	close(work)
 	workers.Wait()
@@ -197,10 +201,12 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, results []store.R
 // comes back empty: then, if anything was sent, it waits for every result
 // to be recorded and claims once more (a fallback may have made something
 // due), and stops when that claim is empty too. Claims of paced channels
-// wait for their slots on their own (paced), not in a worker; while due
+// wait for their slots and are sent (process) on their own (paced), not
+// queued behind other sends for a worker, so that they leave on time; while due
 // calls or texts wait for slots that other claims hold, it claims again
 // when the next slot comes within reach.
-func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight, paced *sync.WaitGroup, rec *recorder) error {
+func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inflight, paced *sync.WaitGroup, rec *recorder,
+	process func(store.Claim)) error {
 	emptyOnce, claimedAny := false, false
 	req := store.ClaimRequest{Owner: d.opts.Owner, Lease: d.opts.Lease, Limit: d.opts.BatchSize, Pace: d.pace}
 	for ctx.Err() == nil {
@@ -233,8 +239,8 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 		d.prefetch(ctx, claims)
 		for i, c := range claims {
 			inflight.Add(1)
-			if wait := c.NotBefore.Sub(d.opts.Now()); wait > 0 {
-				paced.Go(func() { d.handOver(ctx, work, c, wait) })
+			if !c.NotBefore.IsZero() {
+				paced.Go(func() { d.atSlot(ctx, c.NotBefore, func() { process(c) }) })
 				continue
 			}
 			select {
@@ -249,17 +255,18 @@ func (d *Dispatcher) claimLoop(ctx context.Context, work chan<- store.Claim, inf
 	return nil
 }
 
-// handOver gives a paced claim to the workers once its slot has come; a
-// run told to stop meanwhile hands it over at once, and the worker gives
-// it back untried.
-func (d *Dispatcher) handOver(ctx context.Context, work chan<- store.Claim, c store.Claim, wait time.Duration) {
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+// atSlot runs send when slot has come by the run's clock; a run told to
+// stop meanwhile runs it at once (process then gives the claim back).
+func (d *Dispatcher) atSlot(ctx context.Context, slot time.Time, send func()) {
+	if wait := slot.Sub(d.opts.Now()); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
 	}
-	work <- c
+	send()
 }
 
 // sleepUntil waits until at by the run's clock, or until ctx ends; never
