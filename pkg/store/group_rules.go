@@ -225,8 +225,58 @@ func (s *Store) SetGroupRuleActive(ctx context.Context, id int64, active bool) e
 
 const removeGroupRuleSQL = `DELETE FROM group_rules WHERE id = ?`
 
-// ofOrigin scopes cancelActive to the registrations of one origin.
-const ofOrigin registrationScope = "origin = ?"
+const (
+	activeOfOriginSQL         = `SELECT id FROM registrations WHERE origin = ? AND status = ?`
+	cancelDeliveriesOfRegsSQL = `UPDATE deliveries SET state = ?, last_error = ?, updated_at = ? WHERE state = ? AND registration_id IN `
+	cancelRegistrationsSQL    = `UPDATE registrations SET status = ?, cancelled_at = ?, updated_at = ? WHERE status = ? AND id IN `
+)
+
+// cancelOriginTx cancels the active registrations of origin and their
+// pending deliveries, noting why. The caller holds the lock of the group
+// rule (which every maker of its registrations takes), so the plain read
+// sees them all; they are then changed by id, which on MySQL locks those
+// rows only, not every registration an origin scan would pass.
+func (s *Store) cancelOriginTx(ctx context.Context, tx *sql.Tx, origin, why string) (regs, deliveries int, err error) {
+	rows, err := tx.QueryContext(ctx, activeOfOriginSQL, origin, RegistrationActive)
+	if err != nil {
+		return 0, 0, fmt.Errorf("registrations of %s: %w", origin, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("registrations of %s: %w", origin, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("registrations of %s: %w", origin, err)
+	}
+	now := s.clock()
+	for start := 0; start < len(ids); start += maxIDsPerQuery {
+		chunk := idsAsArgs(ids[start:min(start+maxIDsPerQuery, len(ids))])
+		res, err := tx.ExecContext(ctx, cancelDeliveriesOfRegsSQL+inList(len(chunk)), append([]any{StateCancelled, why, now, StatePending}, chunk...)...)
+		if err != nil {
+			return 0, 0, fmt.Errorf("cancel deliveries of %s: %w", origin, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, 0, fmt.Errorf("cancel deliveries of %s: %w", origin, err)
+		}
+		deliveries += int(n)
+		res, err = tx.ExecContext(ctx, cancelRegistrationsSQL+inList(len(chunk)), append([]any{RegistrationCancelled, now, now, RegistrationActive}, chunk...)...)
+		if err != nil {
+			return 0, 0, fmt.Errorf("cancel registrations of %s: %w", origin, err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return 0, 0, fmt.Errorf("cancel registrations of %s: %w", origin, err)
+		}
+		regs += int(n)
+	}
+	return regs, deliveries, nil
+}
 
 // RemoveGroupRule deletes a group rule and, in the same transaction,
 // cancels the registrations it made for every member and their pending
@@ -243,7 +293,7 @@ func (s *Store) RemoveGroupRule(ctx context.Context, id int64) (RuleRemoval, err
 		if err != nil {
 			return fmt.Errorf("group rule g%d: %w", id, err)
 		}
-		if out.Registrations, out.Deliveries, err = s.cancelActive(ctx, tx, ofOrigin, GroupRuleOrigin(id), "group rule removed"); err != nil {
+		if out.Registrations, out.Deliveries, err = s.cancelOriginTx(ctx, tx, GroupRuleOrigin(id), "group rule removed"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, removeGroupRuleSQL, id); err != nil {

@@ -272,7 +272,10 @@ func (s *Store) cancelGroupRulesOfGroupTx(ctx context.Context, tx *sql.Tx, group
 		return err
 	}
 	for _, id := range ids {
-		if _, _, err := s.cancelActive(ctx, tx, ofOrigin, GroupRuleOrigin(id), "group removed"); err != nil {
+		if err := s.lockGroupRuleTx(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, _, err := s.cancelOriginTx(ctx, tx, GroupRuleOrigin(id), "group removed"); err != nil {
 			return err
 		}
 	}
