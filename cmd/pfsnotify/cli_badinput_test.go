@@ -57,7 +57,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"bad phone on update", []string{"user", "update", "alice", "--phone", "12"},
 			2, []string{"phone:"}},
 		{"update of an unknown user", []string{"user", "update", "nobody", "--tz", "UTC"},
-			1, []string{`user "nobody": not found`}},
+			1, []string{`no user "nobody"`}},
 		{"invalid regexp", []string{"rule", "add", "--user", "alice", "--pattern", "(?i)weekly [telecon", "--channel", "call", "--lead", "5m"},
 			2, []string{"pattern:", "missing closing ]"}},
 		{"rule on an unknown calendar", []string{"rule", "add", "--user", "alice", "--pattern", "x", "--calendar", "nope", "--channel", "call", "--lead", "5m"},
