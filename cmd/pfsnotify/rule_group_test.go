@@ -104,6 +104,10 @@ func TestGroupRuleCommands(t *testing.T) {
 		if len(regs) != 0 {
 			t.Errorf("bob after leaving: %d active registrations; want none", len(regs))
 		}
+		c.json(&regs, "registration", "list", "--user", "bob", "--all")
+		if len(regs) != 2 || regs[0].Status != "cancelled" || !strings.Contains(regs[0].CancelledWhy, "left the group") {
+			t.Errorf("bob's registrations after leaving: %+v; want 2 cancelled, saying he left the group", regs)
+		}
 
 		// Pause and resume, then remove: every member's pending reminders are cancelled.
 		c.ok("rule", "pause", "g1")
