@@ -56,6 +56,7 @@ func main() {
 	dsn := flag.String("dsn", envOr("PFSNOTIFY_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"), "MySQL DSN of a server where databases may be created")
 	runs := flag.Int("runs", 5, "how many times to time each no-change sync (the median is shown)")
 	titles := flag.String("titles", "series", "series: one title per series (250 distinct); distinct: one per occurrence (5,000)")
+	flag.BoolVar(&withGroupRules, "group-rules", false, "also put every member in one group with 5 group rules (1,000 member rules), and time a sync after a member joins")
 	flag.Parse()
 	switch *titles {
 	case "series":
@@ -93,6 +94,12 @@ func envOr(name, def string) string {
 
 // distinct: every occurrence has a title of its own (-titles distinct).
 var distinct bool
+
+// withGroupRules: every member in group "all", with groupRules group
+// rules, each matching one series (-group-rules).
+var withGroupRules bool
+
+const groupRules = 5
 
 // cpuTime is the user and system CPU this process used so far.
 func cpuTime() time.Duration {
@@ -137,7 +144,38 @@ func seed(ctx context.Context, s *store.Store) error {
 			return fmt.Errorf("rule %q: %w", pattern, err)
 		}
 	}
+	if !withGroupRules {
+		return nil
+	}
+	if _, err := s.CreateGroup(ctx, store.Group{Name: "all"}); err != nil {
+		return err
+	}
+	logins := make([]string, len(users))
+	for i, u := range users {
+		logins[i] = u.Login
+	}
+	if _, err := s.AddGroupMembers(ctx, "all", logins); err != nil {
+		return err
+	}
+	for i := range groupRules {
+		n := 1 + i*50
+		if _, err := s.CreateGroupRule(ctx, store.GroupRule{GroupName: "all", Pattern: fmt.Sprintf(`^%s #%03d\b`, topics[n%len(topics)], n),
+			Channels: []schedule.Channel{schedule.ChannelEmail}, Leads: []time.Duration{15 * time.Minute}}); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// joinGroup adds a new member to group "all": its group rules are new to
+// the events for every member at the next sync.
+func joinGroup(ctx context.Context, s *store.Store, round int) error {
+	login := fmt.Sprintf("newcomer%d", round)
+	if _, err := s.CreateUser(ctx, store.User{Login: login, TimeZone: "Asia/Tokyo", Language: "en-US"}); err != nil {
+		return err
+	}
+	_, err := s.AddGroupMembers(ctx, "all", []string{login})
+	return err
 }
 
 // title is the title of occurrence k of series n.
@@ -296,7 +334,18 @@ func bench(ctx context.Context, kind, driver, dsn string, runs int) error {
 	}
 	printRow(kind+": incremental, 50 changes", rep.Elapsed, cpu, rep)
 	fmt.Printf("  (%s)\n", rep)
-	return nil
+	if !withGroupRules {
+		return nil
+	}
+	if err := joinGroup(ctx, s, 0); err != nil {
+		return err
+	}
+	rep, err = timed("a member joins", calsync.RunOptions{})
+	if err != nil {
+		return err
+	}
+	printRow(kind+": a member joins the group (5 group rules)", rep.Elapsed, cpu, rep)
+	return median("no change after the join", calsync.RunOptions{})
 }
 
 // icsServer serves the benchmark's feed with an ETag.

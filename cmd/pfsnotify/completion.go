@@ -37,7 +37,7 @@ func flagCompletions() map[string]completeFunc {
 		"channel":  (*completer).channels,
 		"tz":       (*completer).zones,
 		"language": (*completer).languages,
-		// "group": (*completer).groups, once groups exist (see groups below).
+		"group":    (*completer).groups,
 	}
 }
 
@@ -52,9 +52,11 @@ func argCompletions() map[string]completeFunc {
 		"pfsnotify calendar remove":     (*completer).calendars,
 		"pfsnotify registration show":   (*completer).registrations,
 		"pfsnotify registration cancel": (*completer).registrations,
-		"pfsnotify rule remove":         (*completer).rules,
-		"pfsnotify rule pause":          (*completer).rules,
-		"pfsnotify rule resume":         (*completer).rules,
+		"pfsnotify rule remove":         (*completer).allRules,
+		"pfsnotify rule pause":          (*completer).allRules,
+		"pfsnotify rule resume":         (*completer).allRules,
+		"pfsnotify rule mute":           (*completer).groupRules,
+		"pfsnotify rule unmute":         (*completer).groupRules,
 		"pfsnotify rule notices":        (*completer).rules,
 	}
 }
@@ -167,6 +169,44 @@ func (c *completer) rules(toComplete string) ([]string, cobra.ShellCompDirective
 		for _, r := range rules {
 			if id := itoa(r.ID); strings.HasPrefix(id, toComplete) {
 				out = append(out, described(id, r.UserLogin+": "+r.Pattern))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// groupRules offers the ids of group rules (g1), described by group and
+// pattern.
+func (c *completer) groupRules(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		rules, err := s.ListGroupRules(ctx)
+		for _, r := range rules {
+			if id := "g" + itoa(r.ID); strings.HasPrefix(id, toComplete) {
+				out = append(out, described(id, r.GroupName+": "+r.Pattern))
+			}
+		}
+		return err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// allRules offers the ids of people's rules, then of group rules.
+func (c *completer) allRules(toComplete string) ([]string, cobra.ShellCompDirective) {
+	own, directive := c.rules(toComplete)
+	groups, _ := c.groupRules(toComplete)
+	return append(own, groups...), directive
+}
+
+// groups offers the names of groups, described by their description.
+func (c *completer) groups(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	c.withStore(func(ctx context.Context, s *store.Store) error {
+		groups, err := s.ListGroups(ctx)
+		for _, g := range groups {
+			if strings.HasPrefix(g.Name, toComplete) {
+				out = append(out, described(g.Name, g.Description))
 			}
 		}
 		return err

@@ -39,6 +39,8 @@ func TestCompletion(t *testing.T) {
 		c.ok("calendar", "add", "--ics", "https://example.org/seminars.ics", "--name", "seminars")
 		c.ok("registration", "add", "--user", "bob", "--at", "2099-12-01 09:00", "--title", "Review", "--channel", "log", "--lead", "0")
 		c.ok("rule", "add", "--user", "albert", "--pattern", "(?i)telecon", "--channel", "log", "--lead", "5m")
+		c.ok("group", "add", "drp", "--description", "Data reduction")
+		c.ok("rule", "add", "--group", "drp", "--pattern", "DRP")
 
 		tests := []struct {
 			args []string
@@ -55,7 +57,9 @@ func TestCompletion(t *testing.T) {
 			{[]string{"vapid", "generate", "-o", ""}, []string{"yaml", "json"}},
 			{[]string{"user", "add", "carol", "--language", ""}, []string{"en-US", "ja-JP", "de-CH"}},
 			{[]string{"registration", "show", ""}, []string{"1\tbob: Review, 2099-12-01 09:00 CET (+01:00)"}},
-			{[]string{"rule", "pause", ""}, []string{"1\talbert: (?i)telecon"}},
+			{[]string{"rule", "pause", ""}, []string{"1\talbert: (?i)telecon", "g1\tdrp: DRP"}},
+			{[]string{"rule", "mute", ""}, []string{"g1\tdrp: DRP"}},
+			{[]string{"rule", "add", "--group", "d"}, []string{"drp\tData reduction"}},
 		}
 		for _, tt := range tests {
 			got, _ := c.complete(tt.args...)

@@ -216,7 +216,9 @@ func newGroupMemberAddCmd(a *app) *cobra.Command {
 		Use:   "add GROUP LOGIN...",
 		Short: "Put people in a group",
 		Long: `Put people in a group. Nothing changes when the group or any login is
-unknown; people already in it are left as they are.`,
+unknown; people already in it are left as they are. Newcomers get the
+group's rules at once: reminders of the upcoming matching events already
+synced, on their own preferred channels and lead times.`,
 		Example: `  pfsnotify group member add drp alice bob`,
 		Args:    minArgs(2, "GROUP LOGIN..."),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -237,6 +239,13 @@ func runGroupMemberAdd(ctx context.Context, a *app, opts groupMemberOptions) err
 		return err
 	}
 	a.printf("added %d to %s; the others named were in it already", added, opts.group)
+	if added > 0 { // the group's rules remind them of the upcoming events at once
+		g, err := s.GroupByName(ctx, opts.group)
+		if err != nil {
+			return err
+		}
+		applyGroupRules(ctx, a, s, store.MemberRuleFilter{GroupID: g.ID})
+	}
 	return nil
 }
 
@@ -245,8 +254,10 @@ func newGroupMemberRemoveCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove GROUP LOGIN...",
 		Short: "Take people out of a group",
-		Long: `Take people out of a group; they and their history stay. Nothing changes
-when the group or any login is unknown.`,
+		Long: `Take people out of a group; they and their history stay. Their pending
+reminders from the group's rules are cancelled (those that another rule of
+theirs asks for stay). Nothing changes when the group or any login is
+unknown.`,
 		Example: `  pfsnotify group member remove drp bob`,
 		Args:    minArgs(2, "GROUP LOGIN..."),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"time"
 
@@ -14,45 +15,65 @@ import (
 func newRuleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rule",
-		Short: "Continuous registrations: remind a user of every event whose title matches",
+		Short: "Continuous registrations: remind a user, or every member of a group, of every event whose title matches",
 		Long: `A rule registers a user for every calendar event whose title matches a
 regular expression (RE2 syntax; add (?i) to ignore case). calendar-sync
-applies the rules to the events it brings in.`,
+applies the rules to the events it brings in.
+
+A group rule (rule add --group) does it for every member of a group,
+present and future, each on their own preferred channels and lead times
+(user update --channels --leads). Group rules have ids of their own,
+written g1, g2, ...: rule pause g1, rule remove g1. A member can mute one
+for themself (rule mute g1 --user alice).`,
 	}
 	cmd.AddCommand(newRuleAddCmd(a), newRuleListCmd(a), newRuleActiveCmd(a, false), newRuleActiveCmd(a, true), newRuleRemoveCmd(a))
+	cmd.AddCommand(newRuleMuteCmd(a, true), newRuleMuteCmd(a, false))
 	cmd.AddCommand(newRuleTestCmd(a), newRuleNoticesCmd(a))
 	return cmd
 }
 
 type ruleAddOptions struct {
-	user, pattern, calendar, channels, leads string
+	user, group, pattern, calendar, channels, leads string
 }
 
 func newRuleAddCmd(a *app) *cobra.Command {
 	var opts ruleAddOptions
 	cmd := &cobra.Command{
-		Use:   "add --user LOGIN --pattern REGEXP --channel LIST --lead LIST [--calendar NAME|ID]",
-		Short: "Remind a user of every event whose title matches a pattern",
+		Use:   "add (--user LOGIN --channel LIST --lead LIST | --group NAME [--channel LIST --lead LIST]) --pattern REGEXP [--calendar NAME|ID]",
+		Short: "Remind a user, or every member of a group, of every event whose title matches a pattern",
+		Long: `Remind a user of every event whose title matches a pattern, on the channels
+and lead times given; or, with --group, every member of the group, present
+and future, each on their own preferred channels and lead times (user
+update --channels --leads). For a group, --channel and --lead are the
+fallback for members who set no preferences (default: ` + defaultGroupRuleChannels + `, ` + defaultGroupRuleLeads + `).
+The rule applies at once to the events already synced, then at each
+calendar-sync. A member who joins the group gets its upcoming events at once
+(group member add); one who leaves loses their pending reminders from it.`,
 		Example: `  pfsnotify rule add --user alice --pattern '(?i)weekly telecon' --channel call --lead 5m
-  pfsnotify rule add --user bob --pattern '^Collaboration meeting' --calendar indico --channel push,email --lead 1d,15m`,
+  pfsnotify rule add --user bob --pattern '^Collaboration meeting' --calendar indico --channel push,email --lead 1d,15m
+  pfsnotify rule add --group drp --pattern '(?i)DRP telecon'
+  pfsnotify rule add --group ops --pattern '^Night run' --calendar observatory --channel sms,email --lead 1h,10m`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRuleAdd(cmd.Context(), a, opts)
 		},
 	}
 	flags := cmd.Flags()
-	flags.StringVar(&opts.user, "user", "", "login of the person to remind (required)")
+	flags.StringVar(&opts.user, "user", "", "login of the person to remind (this or --group is required)")
+	flags.StringVar(&opts.group, "group", "", "remind every member of this group, on their own preferences")
 	flags.StringVar(&opts.pattern, "pattern", "", "RE2 regular expression matched against event titles (required)")
 	flags.StringVar(&opts.calendar, "calendar", "", "only events of this calendar (name or id; default: every calendar)")
-	flags.StringVar(&opts.channels, "channel", "", "channels, comma-separated: push,call,sms,email,webhook,log (required)")
-	flags.StringVar(&opts.leads, "lead", "", "lead times before each event, comma-separated, e.g. 10m,2m (required)")
+	flags.StringVar(&opts.channels, "channel", "", "channels, comma-separated: push,call,sms,email,webhook,log (required with --user; with --group, for members without preferences, default "+defaultGroupRuleChannels+")")
+	flags.StringVar(&opts.leads, "lead", "", "lead times before each event, comma-separated, e.g. 10m,2m (required with --user; with --group, for members without preferences, default "+defaultGroupRuleLeads+")")
 	return cmd
 }
 
 func runRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 	switch {
+	case opts.group != "":
+		return runGroupRuleAdd(ctx, a, opts)
 	case opts.user == "":
-		return usagef("--user is required")
+		return usagef("--user or --group is required")
 	case opts.pattern == "":
 		return usagef("--pattern is required, e.g. --pattern '(?i)weekly telecon'")
 	}
@@ -88,8 +109,8 @@ func runRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 }
 
 type ruleListOptions struct {
-	user   string
-	output outputFormat
+	user, group string
+	output      outputFormat
 }
 
 func newRuleListCmd(a *app) *cobra.Command {
@@ -97,21 +118,29 @@ func newRuleListCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List rules",
+		Long: `List rules: people's rules, then group rules (ids g1, g2, ...) with their
+group, the channels and leads for members without preferences, and who
+muted them.`,
 		Example: `  pfsnotify rule list
-  pfsnotify rule list --user alice -o json`,
+  pfsnotify rule list --user alice -o json
+  pfsnotify rule list --group drp`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRuleList(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.user, "user", "", "only this user's rules")
+	cmd.Flags().StringVar(&opts.user, "user", "", "only this user's own rules")
+	cmd.Flags().StringVar(&opts.group, "group", "", "only this group's rules")
 	addOutputFlag(cmd, &opts.output)
 	return cmd
 }
 
 type ruleJSON struct {
 	ID        int64     `json:"id"`
-	User      string    `json:"user"`
+	Ref       string    `json:"ref"` // "3", or "g3" for a group rule: what pause, resume, remove and mute take
+	User      string    `json:"user,omitempty"`
+	Group     string    `json:"group,omitempty"` // a group rule's; its channels and leads are for members without preferences
+	Muted     *[]string `json:"muted,omitempty"` // a group rule's: logins of the members who muted it`
 	Pattern   string    `json:"pattern"`
 	Calendar  string    `json:"calendar,omitempty"`
 	Channels  []string  `json:"channels"`
@@ -126,7 +155,28 @@ func runRuleList(ctx context.Context, a *app, opts ruleListOptions) error {
 		return err
 	}
 	defer s.Close()
+	if opts.user != "" && opts.group != "" {
+		return usagef("--user and --group exclude each other")
+	}
 	var filter store.RuleFilter
+	var rules []store.RuleView
+	var groupRules []store.GroupRuleView
+	if opts.group != "" {
+		g, err := s.GroupByName(ctx, opts.group)
+		if err != nil {
+			return err
+		}
+		all, err := s.ListGroupRules(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			if r.GroupID == g.ID {
+				groupRules = append(groupRules, r)
+			}
+		}
+		return printRuleList(a, opts, nil, groupRules)
+	}
 	if opts.user != "" {
 		u, err := userFlag(ctx, s, opts.user)
 		if err != nil {
@@ -134,18 +184,30 @@ func runRuleList(ctx context.Context, a *app, opts ruleListOptions) error {
 		}
 		filter.UserID = u.ID
 	}
-	rules, err := s.ListRules(ctx, filter)
+	rules, err = s.ListRules(ctx, filter)
 	if err != nil {
 		return err
 	}
+	if opts.user == "" {
+		if groupRules, err = s.ListGroupRules(ctx); err != nil {
+			return err
+		}
+	}
+	return printRuleList(a, opts, rules, groupRules)
+}
+
+func printRuleList(a *app, opts ruleListOptions, rules []store.RuleView, groupRules []store.GroupRuleView) error {
 	if opts.output == "json" {
-		out := make([]ruleJSON, 0, len(rules))
+		out := make([]ruleJSON, 0, len(rules)+len(groupRules))
 		for _, r := range rules {
-			out = append(out, ruleJSON{ID: r.ID, User: r.UserLogin, Pattern: r.Pattern, Calendar: r.CalendarName,
+			out = append(out, ruleJSON{ID: r.ID, Ref: itoa(r.ID), User: r.UserLogin, Pattern: r.Pattern, Calendar: r.CalendarName,
 				Channels: strings.Split(schedule.FormatChannels(r.Channels), ","), Leads: strings.Split(schedule.FormatLeads(r.Leads), ","),
 				Active: r.Active, CreatedAt: r.CreatedAt.UTC()})
 		}
-		return printJSON(a.stdout, out)
+		return printJSON(a.stdout, append(out, groupRulesJSON(groupRules)...))
+	}
+	if len(groupRules) > 0 && len(rules) == 0 {
+		return printGroupRules(a, groupRules)
 	}
 	t := table{header: []string{"ID", "USER", "PATTERN", "CALENDAR", "CHANNELS", "LEADS", "STATUS"}}
 	for _, r := range rules {
@@ -158,32 +220,40 @@ func runRuleList(ctx context.Context, a *app, opts ruleListOptions) error {
 		}
 		t.add(itoa(r.ID), r.UserLogin, r.Pattern, calendar, schedule.FormatChannels(r.Channels), schedule.FormatLeads(r.Leads), status)
 	}
-	return t.print(a.stdout)
+	if err := t.print(a.stdout); err != nil || len(groupRules) == 0 {
+		return err
+	}
+	if _, err := io.WriteString(a.stdout, "\n"); err != nil {
+		return err
+	}
+	return printGroupRules(a, groupRules)
 }
 
 type ruleActiveOptions struct {
-	ids    []int64
+	refs   []ruleRef
 	active bool
 }
 
 func newRuleActiveCmd(a *app, active bool) *cobra.Command {
 	opts := ruleActiveOptions{active: active}
 	cmd := &cobra.Command{
-		Use:     "pause ID...",
-		Short:   "Pause rules: calendar-sync makes no new registrations from them",
-		Example: `  pfsnotify rule pause 3`,
-		Args:    minArgs(1, "at least one rule ID"),
+		Use:   "pause ID...",
+		Short: "Pause rules: calendar-sync makes no new registrations from them",
+		Example: `  pfsnotify rule pause 3
+  pfsnotify rule pause g1      # a group rule`,
+		Args: minArgs(1, "at least one rule ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs("rule", args)
+			refs, err := parseRuleRefs(args)
 			if err != nil {
 				return err
 			}
-			opts.ids = ids
+			opts.refs = refs
 			return runRuleActive(cmd.Context(), a, opts)
 		},
 	}
 	if active {
-		cmd.Use, cmd.Short, cmd.Example = "resume ID...", "Resume paused rules", `  pfsnotify rule resume 3`
+		cmd.Use, cmd.Short, cmd.Example = "resume ID...", "Resume paused rules", `  pfsnotify rule resume 3
+  pfsnotify rule resume g1     # a group rule: its members get the upcoming events at once`
 	}
 	return cmd
 }
@@ -194,8 +264,8 @@ func runRuleActive(ctx context.Context, a *app, opts ruleActiveOptions) error {
 		return err
 	}
 	defer s.Close()
-	for _, id := range opts.ids {
-		if _, err := s.RuleByID(ctx, id); err != nil {
+	for _, ref := range opts.refs {
+		if err := checkRuleRef(ctx, s, ref); err != nil {
 			return err // check them all before changing any
 		}
 	}
@@ -203,32 +273,44 @@ func runRuleActive(ctx context.Context, a *app, opts ruleActiveOptions) error {
 	if opts.active {
 		verb = "resumed"
 	}
-	for _, id := range opts.ids {
-		if err := s.SetRuleActive(ctx, id, opts.active); err != nil {
+	for _, ref := range opts.refs {
+		if !ref.group {
+			if err := s.SetRuleActive(ctx, ref.id, opts.active); err != nil {
+				return err
+			}
+			a.printf("%s rule %s", verb, ref)
+			continue
+		}
+		if err := s.SetGroupRuleActive(ctx, ref.id, opts.active); err != nil {
 			return err
 		}
-		a.printf("%s rule #%d", verb, id)
+		a.printf("%s group rule %s", verb, ref)
+		if opts.active {
+			applyGroupRules(ctx, a, s, store.MemberRuleFilter{GroupRuleID: ref.id})
+		}
 	}
 	return nil
 }
 
-type ruleRemoveOptions struct{ ids []int64 }
+type ruleRemoveOptions struct{ refs []ruleRef }
 
 func newRuleRemoveCmd(a *app) *cobra.Command {
 	var opts ruleRemoveOptions
 	return &cobra.Command{
 		Use:   "remove ID...",
 		Short: "Remove rules and cancel the future reminders they made",
-		Long: `Remove rules. The registrations a rule made are cancelled with their pending
-reminders; they stay listed as history (registration list --all).`,
-		Example: `  pfsnotify rule remove 3`,
-		Args:    minArgs(1, "at least one rule ID"),
+		Long: `Remove rules. The registrations a rule made (a group rule: for every member)
+are cancelled with their pending reminders; they stay listed as history
+(registration list --all).`,
+		Example: `  pfsnotify rule remove 3
+  pfsnotify rule remove g1     # a group rule`,
+		Args: minArgs(1, "at least one rule ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs("rule", args)
+			refs, err := parseRuleRefs(args)
 			if err != nil {
 				return err
 			}
-			opts.ids = ids
+			opts.refs = refs
 			return runRuleRemove(cmd.Context(), a, opts)
 		},
 	}
@@ -240,17 +322,21 @@ func runRuleRemove(ctx context.Context, a *app, opts ruleRemoveOptions) error {
 		return err
 	}
 	defer s.Close()
-	for _, id := range opts.ids {
-		if _, err := s.RuleByID(ctx, id); err != nil {
+	for _, ref := range opts.refs {
+		if err := checkRuleRef(ctx, s, ref); err != nil {
 			return err // check them all before changing any
 		}
 	}
-	for _, id := range opts.ids {
-		removed, err := s.RemoveRule(ctx, id)
+	for _, ref := range opts.refs {
+		remove, what := s.RemoveRule, "rule"
+		if ref.group {
+			remove, what = s.RemoveGroupRule, "group rule"
+		}
+		removed, err := remove(ctx, ref.id)
 		if err != nil {
 			return err
 		}
-		a.printf("removed rule #%d; cancelled %s and %s", id, plural(removed.Registrations, "registration"), plural(removed.Deliveries, "pending reminder"))
+		a.printf("removed %s %s; cancelled %s and %s", what, ref, plural(removed.Registrations, "registration"), plural(removed.Deliveries, "pending reminder"))
 	}
 	return nil
 }

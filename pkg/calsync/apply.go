@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"hash"
 	"regexp"
 	"time"
 
@@ -16,7 +18,10 @@ import (
 //   - the events written since (new, renamed, moved, restored) and those
 //     that came into the window since, against every rule;
 //   - every upcoming event against the rules that are new or changed (a
-//     new pattern; added, resumed, or of a user enabled again).
+//     new pattern; added, resumed, or of a user enabled again), and the
+//     group rules that are new or changed (pattern, paused and resumed,
+//     their members: someone joined, left, was enabled, muted or
+//     unmuted), for each of their members.
 //
 // A sync where nothing changed matches nothing. The first time (or when
 // nothing was recorded), every rule is matched against every event. mark is
@@ -24,6 +29,10 @@ import (
 // from then on are new to the rules next time.
 func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Options, now, mark time.Time) (store.RuleChangesApplied, error) {
 	views, err := s.ListRules(ctx, store.RuleFilter{CalendarID: calendarID, ActiveOnly: true})
+	if err != nil {
+		return store.RuleChangesApplied{}, err
+	}
+	members, err := s.MemberRules(ctx, store.MemberRuleFilter{CalendarID: calendarID})
 	if err != nil {
 		return store.RuleChangesApplied{}, err
 	}
@@ -42,6 +51,13 @@ func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Opti
 		all = append(all, v.Rule)
 		if !known || prev.Rules[v.ID] != versions[v.ID] {
 			changed = append(changed, v.Rule)
+		}
+	}
+	groupVersions := groupRuleVersions(members)
+	for _, m := range members {
+		all = append(all, m.Rule)
+		if !known || prev.GroupRules[m.GroupRuleID] != groupVersions[m.GroupRuleID] {
+			changed = append(changed, m.Rule)
 		}
 	}
 	var plan store.RuleChanges
@@ -98,7 +114,8 @@ func applyRules(ctx context.Context, s *store.Store, calendarID int64, opts Opti
 	if err != nil {
 		return applied, err
 	}
-	return applied, s.RecordRulesApplied(ctx, calendarID, store.RulesApplied{AppliedAt: mark, WindowTo: to, Rules: versions})
+	return applied, s.RecordRulesApplied(ctx, calendarID, store.RulesApplied{AppliedAt: mark, WindowTo: to, Rules: versions,
+		GroupRules: groupVersions})
 }
 
 // ruleVersion changes when what a rule matches does: its pattern.
@@ -107,13 +124,42 @@ func ruleVersion(r store.Rule) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// compileRules compiles the patterns of rules; one that no longer compiles
-// (the store checks patterns) is skipped, not fatal.
+// groupRuleVersions gives the version of each group rule in members: it
+// changes with what the rule matches (its pattern), when it was last
+// changed (paused, resumed, unmuted) and who it applies to (each member
+// and when they joined), so that a member who joins, or joins again, is
+// new to the events.
+func groupRuleVersions(members []store.MemberRule) map[int64]string {
+	hashes := make(map[int64]hash.Hash)
+	for _, m := range members { // by rule, then member
+		h, ok := hashes[m.GroupRuleID]
+		if !ok {
+			h = sha256.New()
+			fmt.Fprintf(h, "%s\x00%d\x00", m.Pattern, m.UpdatedAt.UnixMicro())
+			hashes[m.GroupRuleID] = h
+		}
+		fmt.Fprintf(h, "%d@%d ", m.UserID, m.JoinedAt.UnixMicro())
+	}
+	out := make(map[int64]string, len(hashes))
+	for id, h := range hashes {
+		out[id] = hex.EncodeToString(h.Sum(nil)[:8])
+	}
+	return out
+}
+
+// compileRules compiles the patterns of rules, once per pattern (a group
+// rule's members share theirs); one that no longer compiles (the store
+// checks patterns) is skipped, not fatal.
 func compileRules(rules []store.Rule) []compiledRule {
 	out := make([]compiledRule, 0, len(rules))
+	compiled := make(map[string]*regexp.Regexp)
 	for _, r := range rules {
-		re, err := regexp.Compile(r.Pattern)
-		if err != nil {
+		re, ok := compiled[r.Pattern]
+		if !ok {
+			re, _ = regexp.Compile(r.Pattern)
+			compiled[r.Pattern] = re
+		}
+		if re == nil {
 			continue
 		}
 		out = append(out, compiledRule{Rule: r, re: re})

@@ -23,6 +23,9 @@ type RulesApplied struct {
 	// Rules are the versions of the rules applied, by rule id: a rule
 	// missing, or of another version, is new to the events.
 	Rules map[int64]string
+	// GroupRules are the versions of the group rules applied (written
+	// "g<id>:<version>"), by group rule id, as Rules.
+	GroupRules map[int64]string
 }
 
 const rulesAppliedSQL = `SELECT applied_at, window_to, rules FROM calendar_rules_applied WHERE calendar_id = ?`
@@ -39,15 +42,19 @@ func (s *Store) RulesAppliedTo(ctx context.Context, calendarID int64) (r RulesAp
 	if err != nil {
 		return RulesApplied{}, false, fmt.Errorf("rules applied to calendar #%d: %w", calendarID, err)
 	}
-	r = RulesApplied{AppliedAt: at.Time, WindowTo: to.Time, Rules: make(map[int64]string)}
+	r = RulesApplied{AppliedAt: at.Time, WindowTo: to.Time, Rules: make(map[int64]string), GroupRules: make(map[int64]string)}
 	for _, f := range strings.Fields(rules) {
 		id, version, found := strings.Cut(f, ":")
+		into := r.Rules
+		if digits, group := strings.CutPrefix(id, "g"); group {
+			id, into = digits, r.GroupRules
+		}
 		n, err := strconv.ParseInt(id, 10, 64)
 		if !found || err != nil {
 			// Unreadable: apply every rule again, as if never.
 			return RulesApplied{}, false, nil
 		}
-		r.Rules[n] = version
+		into[n] = version
 	}
 	return r, true, nil
 }
@@ -63,19 +70,25 @@ ON CONFLICT (calendar_id) DO UPDATE SET applied_at = excluded.applied_at, window
 // calendarID, which succeeded, left off. ErrNotFound if there is no such
 // calendar. A version holds no space.
 func (s *Store) RecordRulesApplied(ctx context.Context, calendarID int64, r RulesApplied) error {
-	ids := make([]int64, 0, len(r.Rules))
-	for id := range r.Rules {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(' ')
+	for _, set := range []struct {
+		prefix   string
+		versions map[int64]string
+	}{{"", r.Rules}, {"g", r.GroupRules}} {
+		ids := make([]int64, 0, len(set.versions))
+		for id := range set.versions {
+			ids = append(ids, id)
 		}
-		b.WriteString(strconv.FormatInt(id, 10))
-		b.WriteByte(':')
-		b.WriteString(r.Rules[id])
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		for _, id := range ids {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(set.prefix)
+			b.WriteString(strconv.FormatInt(id, 10))
+			b.WriteByte(':')
+			b.WriteString(set.versions[id])
+		}
 	}
 	// Floor to the column's microsecond: an event written in the same
 	// microsecond counts as new, never the other way round.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -17,8 +16,8 @@ type EventRegistration struct {
 	ID      int64
 	UserID  int64
 	EventID int64
-	RuleID  int64 // 0: made by hand, or by a rule since removed
-	Origin  string
+	RuleID  int64  // 0: made by hand, by a group rule, or by a rule since removed
+	Origin  string // "manual", "rule:<id>", "grouprule:<id>" (GroupRuleOfOrigin)
 	Status  RegistrationStatus
 	// Unmatched: calendar-sync cancelled it because the event's title
 	// stopped matching its rule; it comes back if the title matches again.
@@ -63,7 +62,7 @@ type RuleMatch struct {
 // RuleChanges is what applying the rules to a calendar's upcoming events
 // asks for.
 type RuleChanges struct {
-	Create  []RuleMatch // a registration (origin "rule:<id>") and its reminders for each
+	Create  []RuleMatch // a registration (origin Rule.Origin) and its reminders for each
 	Revive  []int64     // registrations cancelled as unmatched whose event matches again
 	Unmatch []int64     // active rule registrations whose event no longer matches their rule
 	// AllDayAt is when members are reminded of all-day events, in their
@@ -203,8 +202,8 @@ func eventsForRegistrationTx(ctx context.Context, tx *sql.Tx, ids []int64) (map[
 // A match is skipped when its rule was paused or removed, or its user
 // disabled, meanwhile; when its event is gone or cancelled; and when the
 // registration exists (cancelled by its user, perhaps).
-func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, matches []RuleMatch, rules map[int64]bool, allDay schedule.AllDayAt,
-	out *RuleChangesApplied) error {
+func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, matches []RuleMatch, rules map[int64]bool,
+	memberRules map[memberRuleKey]bool, allDay schedule.AllDayAt, out *RuleChangesApplied) error {
 	if len(matches) == 0 {
 		return nil
 	}
@@ -230,12 +229,17 @@ func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, match
 	var rows [][]any
 	zones := make(map[int64]*time.Location)
 	for _, m := range matches {
-		usable, err := s.ruleUsable(ctx, tx, m.Rule.ID, rules)
+		var usable bool
+		if m.Rule.GroupRuleID != 0 {
+			usable, err = s.memberRuleUsable(ctx, tx, m.Rule.GroupRuleID, m.Rule.UserID, memberRules)
+		} else {
+			usable, err = s.ruleUsable(ctx, tx, m.Rule.ID, rules)
+		}
 		if err != nil {
 			return err
 		}
 		ev, found := events[m.Event.ID]
-		key := regKey{m.Rule.UserID, m.Event.ID, "rule:" + strconv.FormatInt(m.Rule.ID, 10)}
+		key := regKey{m.Rule.UserID, m.Event.ID, m.Rule.Origin()}
 		if _, made := existing[key]; !usable || !found || ev.status != string(EventConfirmed) || made {
 			out.Skipped++
 			continue
@@ -260,7 +264,7 @@ func (s *Store) createRuleRegistrationsTx(ctx context.Context, tx *sql.Tx, match
 			Status: RegistrationActive, CreatedBy: createdByCalendarSync, CreatedAt: now, UpdatedAt: now,
 		}
 		regs, planned = append(regs, reg), append(planned, due)
-		rows = append(rows, []any{reg.UserID, reg.EventID, reg.RuleID, reg.Origin, reg.Title, reg.Message, reg.StartAt, reg.TimeZone,
+		rows = append(rows, []any{reg.UserID, reg.EventID, nullInt64(reg.RuleID), reg.Origin, reg.Title, reg.Message, reg.StartAt, reg.TimeZone,
 			schedule.FormatChannels(reg.Channels), schedule.EncodeLeadSeconds(reg.Leads), reg.Status, reg.CreatedBy, now, now})
 	}
 	if len(rows) == 0 {
@@ -338,13 +342,21 @@ func (s *Store) reviveRegistrationTx(ctx context.Context, tx *sql.Tx, id int64, 
 	if err != nil {
 		return fmt.Errorf("registration #%d: %w", id, err)
 	}
-	if r.Status != RegistrationCancelled || r.EventID == 0 || r.RuleID == 0 {
+	groupRuleID := GroupRuleOfOrigin(r.Origin)
+	if r.Status != RegistrationCancelled || r.EventID == 0 || r.RuleID == 0 && groupRuleID == 0 {
 		out.Skipped++
 		return nil
 	}
-	if usable, err := s.ruleUsable(ctx, tx, r.RuleID, map[int64]bool{}); err != nil {
+	var usable bool
+	if groupRuleID != 0 {
+		usable, err = s.memberRuleUsable(ctx, tx, groupRuleID, r.UserID, map[memberRuleKey]bool{})
+	} else {
+		usable, err = s.ruleUsable(ctx, tx, r.RuleID, map[int64]bool{})
+	}
+	if err != nil {
 		return err
-	} else if !usable {
+	}
+	if !usable {
 		out.Skipped++
 		return nil
 	}

@@ -34,7 +34,7 @@ func (s *Store) ApplyRuleChanges(ctx context.Context, c RuleChanges) (RuleChange
 		var part RuleChangesApplied
 		err := s.inTxRetry(ctx, func(tx *sql.Tx) error {
 			part = RuleChangesApplied{}
-			rules := make(map[int64]bool)
+			rules, memberRules := make(map[int64]bool), make(map[memberRuleKey]bool)
 			var creates []RuleMatch
 			for _, o := range chunk {
 				var err error
@@ -50,7 +50,7 @@ func (s *Store) ApplyRuleChanges(ctx context.Context, c RuleChanges) (RuleChange
 					return err
 				}
 			}
-			return s.createRuleRegistrationsTx(ctx, tx, creates, rules, allDayOr(c.AllDayAt), &part)
+			return s.createRuleRegistrationsTx(ctx, tx, creates, rules, memberRules, allDayOr(c.AllDayAt), &part)
 		})
 		if err != nil {
 			return total, err

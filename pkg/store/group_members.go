@@ -102,13 +102,19 @@ func (s *Store) AddGroupMembers(ctx context.Context, group string, logins []stri
 const removeGroupMemberSQL = `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`
 
 // RemoveGroupMembers takes the people with these logins out of the group
-// and returns how many were in it. Nothing changes when the group or any
-// login is unknown.
+// and returns how many were in it. Each one leaving loses their pending
+// reminders from the group's rules (the registrations are set aside, and
+// come back if they join again); those of another rule of theirs for the
+// same event stay. Nothing changes when the group or any login is unknown.
 func (s *Store) RemoveGroupMembers(ctx context.Context, group string, logins []string) (int, error) {
 	removed := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = 0
 		groupID, ids, err := s.membersTx(ctx, tx, group, logins)
+		if err != nil {
+			return err
+		}
+		rules, err := groupRulesOfGroupTx(ctx, tx, groupID)
 		if err != nil {
 			return err
 		}
@@ -121,7 +127,13 @@ func (s *Store) RemoveGroupMembers(ctx context.Context, group string, logins []s
 			if err != nil {
 				return fmt.Errorf("remove user #%d from %s: %w", id, group, err)
 			}
-			removed += int(n)
+			if n == 0 {
+				continue
+			}
+			removed++
+			if _, _, err := s.setAsideMemberRegistrationsTx(ctx, tx, id, rules, "left group "+strings.ToLower(strings.TrimSpace(group))); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -125,14 +125,22 @@ const removeGroupSQL = `DELETE FROM member_groups WHERE name = ?`
 // RemoveGroup deletes a group and its memberships; the people stay.
 // ErrNotFound if there is no such group.
 func (s *Store) RemoveGroup(ctx context.Context, name string) error {
-	res, err := s.db.ExecContext(ctx, removeGroupSQL, strings.ToLower(strings.TrimSpace(name)))
-	if err != nil {
-		return fmt.Errorf("remove group %q: %w", name, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("remove group %q: %w", name, err)
-	} else if n == 0 {
-		return fmt.Errorf("group %q: %w", name, ErrNotFound)
-	}
-	return nil
+	name = strings.ToLower(strings.TrimSpace(name))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		switch err := tx.QueryRowContext(ctx, groupIDSQL+s.forUpdate(), name).Scan(&id); {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("group %q: %w", name, ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("remove group %q: %w", name, err)
+		}
+		// Its rules go with it (ON DELETE CASCADE): first the reminders they made.
+		if err := s.cancelGroupRulesOfGroupTx(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, removeGroupSQL, name); err != nil {
+			return fmt.Errorf("remove group %q: %w", name, err)
+		}
+		return nil
+	})
 }

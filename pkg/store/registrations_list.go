@@ -46,7 +46,26 @@ type RegistrationView struct {
 const (
 	CancelledWithEvent = "its event was cancelled or removed from the calendar"
 	CancelledUnmatched = "its event's title no longer matches the rule"
+	// A group rule's registration is set aside (noted as unmatched, to
+	// come back) when its person leaves the group or mutes the rule too.
+	CancelledGroupRule = "its event's title no longer matches the group rule, or its person left the group or muted the rule"
 )
+
+// cancelledWhy says why calendar-sync cancelled a registration of this
+// status and origin, from whether it is noted as cancelled with its event
+// or as unmatched.
+func cancelledWhy(status RegistrationStatus, origin string, withEvent, unmatched int) string {
+	switch {
+	case status != RegistrationCancelled:
+	case withEvent > 0:
+		return CancelledWithEvent
+	case unmatched > 0 && GroupRuleOfOrigin(origin) != 0:
+		return CancelledGroupRule
+	case unmatched > 0:
+		return CancelledUnmatched
+	}
+	return ""
+}
 
 const listRegistrationsSQL = `SELECT ` + registrationColumns + `, u.login, u.time_zone,
   (SELECT MIN(d.due_at) FROM deliveries d WHERE d.registration_id = r.id AND d.state = 'pending'),
@@ -104,13 +123,7 @@ func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]
 			return nil, fmt.Errorf("list registrations: %w", err)
 		}
 		v.NextDueAt = next.Time
-		switch {
-		case v.Status != RegistrationCancelled:
-		case withEvent > 0:
-			v.CancelledWhy = CancelledWithEvent
-		case unmatched > 0:
-			v.CancelledWhy = CancelledUnmatched
-		}
+		v.CancelledWhy = cancelledWhy(v.Status, v.Origin, withEvent, unmatched)
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
@@ -119,7 +132,7 @@ func (s *Store) ListRegistrations(ctx context.Context, f RegistrationFilter) ([]
 	return out, nil
 }
 
-const registrationCancelledWhySQL = `SELECT r.status,
+const registrationCancelledWhySQL = `SELECT r.status, r.origin,
   (SELECT COUNT(*) FROM registration_event_cancelled c WHERE c.registration_id = r.id),
   (SELECT COUNT(*) FROM registration_unmatched m WHERE m.registration_id = r.id)
 FROM registrations r WHERE r.id = ?`
@@ -128,19 +141,14 @@ FROM registrations r WHERE r.id = ?`
 // id, as RegistrationView.CancelledWhy; ErrNotFound if there is none.
 func (s *Store) RegistrationCancelledWhy(ctx context.Context, id int64) (string, error) {
 	var status RegistrationStatus
+	var origin string
 	var withEvent, unmatched int
-	err := s.db.QueryRowContext(ctx, registrationCancelledWhySQL, id).Scan(&status, &withEvent, &unmatched)
+	err := s.db.QueryRowContext(ctx, registrationCancelledWhySQL, id).Scan(&status, &origin, &withEvent, &unmatched)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", fmt.Errorf("registration #%d: %w", id, ErrNotFound)
 	case err != nil:
 		return "", fmt.Errorf("registration #%d: %w", id, err)
-	case status != RegistrationCancelled:
-		return "", nil
-	case withEvent > 0:
-		return CancelledWithEvent, nil
-	case unmatched > 0:
-		return CancelledUnmatched, nil
 	}
-	return "", nil
+	return cancelledWhy(status, origin, withEvent, unmatched), nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,19 @@ type Rule struct {
 	Active     bool
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// GroupRuleID is set on a group rule as it applies to one member (see
+	// MemberRules): ID is then 0, UserID the member, Channels and Leads
+	// theirs.
+	GroupRuleID int64
+}
+
+// Origin is the origin of the registrations r makes: "rule:<id>", or
+// "grouprule:<id>" for a group rule's.
+func (r Rule) Origin() string {
+	if r.GroupRuleID != 0 {
+		return GroupRuleOrigin(r.GroupRuleID)
+	}
+	return "rule:" + strconv.FormatInt(r.ID, 10)
 }
 
 // maxRulePattern is the size of rules.pattern.
