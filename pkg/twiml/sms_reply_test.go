@@ -111,6 +111,16 @@ func TestSMSReplyAcknowledges(t *testing.T) {
 				t.Errorf("%s: got sms %s, push %s; want sent and pending: nothing changed", tt.name, d.State, p.State)
 			}
 		}
+		// A real signature of another text ("hello"), sent with "1".
+		u := twiml.Routes{PublicURL: twiliotest.PublicURL}.SMSIncoming()
+		req, err := twiliotest.SignedRequest("", u, incoming(alicePhone, "1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set(twiml.SignatureHeader, twiliotest.Sign(twiliotest.AuthToken, u, incoming(alicePhone, "hello")))
+		if got := f.do(req); got.status != 403 || f.delivery(sms.Token).State != store.StateSent {
+			t.Errorf("signature of another body: got %d, sms %s; want 403, nothing changed", got.status, f.delivery(sms.Token).State)
+		}
 
 		got := f.text(alicePhone, " １。", twiliotest.AuthToken)
 		if m := messages(t, got.body); got.status != 200 || len(m) != 1 || m[0] != "Danke: Ihre Erinnerung ist bestätigt." {
