@@ -51,7 +51,9 @@ func (a *app) channels(s *store.Store, templates *message.Templates) (map[schedu
 		if err != nil {
 			return nil, err
 		}
-		sms, err := twiliosms.New(twiliosms.OptionsFrom(cfg, httpClient, templates))
+		smsOpts := twiliosms.OptionsFrom(cfg, httpClient, templates)
+		smsOpts.OptOuts = s // numbers that answered STOP are not texted
+		sms, err := twiliosms.New(smsOpts)
 		if err != nil {
 			return nil, err
 		}

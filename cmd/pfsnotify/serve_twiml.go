@@ -34,6 +34,13 @@ acknowledges the reminder), and the status callbacks of calls and messages
 twiml.retry_delay, at most twiml.max_call_retries times, never once the
 event has started).
 
+Texts sent back to twilio.from_number (set the number's "A message comes
+in" webhook to {public_url}{twiml.prefix}sms/incoming, HTTP POST): 1, OK,
+はい and the like confirm the latest text sent to that number, as pressing 1
+does; STOP (STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) is recorded and the
+number is texted no more (the next channel of each registration is used);
+START, UNSTOP or YES opts it back in.
+
 Every request must carry Twilio's X-Twilio-Signature over public_url and the
 path it asked for, made with twilio.auth_token (or twiml.previous_auth_token
 during a rotation); anything else is refused with 403. Without an auth token

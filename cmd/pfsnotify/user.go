@@ -149,6 +149,9 @@ type userJSON struct {
 	Channels string   `json:"channels,omitempty"`
 	Leads    string   `json:"leads,omitempty"`
 	Groups   []string `json:"groups,omitempty"`
+	// SMSOptedOut: the phone number answered STOP (or Twilio refused it as
+	// unsubscribed): it is not texted.
+	SMSOptedOut bool `json:"sms_opted_out,omitempty"`
 }
 
 func toUserJSON(u store.User) userJSON {
@@ -236,6 +239,11 @@ func runUserShow(ctx context.Context, a *app, opts userShowOptions) error {
 	for _, g := range groups {
 		j.Groups = append(j.Groups, g.Name)
 	}
+	optOut, err := smsOptOut(ctx, s, u.Phone)
+	if err != nil {
+		return err
+	}
+	j.SMSOptedOut = optOut != ""
 	if opts.output == "json" {
 		return printJSON(a.stdout, j)
 	}
@@ -244,7 +252,7 @@ func runUserShow(ctx context.Context, a *app, opts userShowOptions) error {
 	t.add("login", u.Login)
 	t.add("name", u.DisplayName)
 	t.add("email", u.Email)
-	t.add("phone", u.Phone)
+	t.add("phone", u.Phone+optOut)
 	t.add("time zone", u.TimeZone)
 	t.add("language", u.Language)
 	t.add("role", string(u.Role))
@@ -256,6 +264,19 @@ func runUserShow(ctx context.Context, a *app, opts userShowOptions) error {
 	t.add("created", u.CreatedAt.UTC().Format(time.RFC3339))
 	t.add("updated", u.UpdatedAt.UTC().Format(time.RFC3339))
 	return t.print(a.stdout)
+}
+
+// smsOptOut is what user show adds to a phone number that opted out of
+// texts, "" if it did not.
+func smsOptOut(ctx context.Context, s *store.Store, number string) (string, error) {
+	if number == "" {
+		return "", nil
+	}
+	o, ok, err := s.SMSOptOutOf(ctx, number)
+	if err != nil || !ok || !o.OptedOut {
+		return "", err
+	}
+	return fmt.Sprintf(" (opted out of texts: %s, %s)", o.Keyword, o.ChangedAt.UTC().Format(time.RFC3339)), nil
 }
 
 type userUpdateOptions struct {

@@ -25,6 +25,13 @@ func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principa
 
 func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
 	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion, Languages: languageChoices(f["language"])}
+	if p.user.Phone != "" { // the saved number answered STOP: it is not texted
+		o, _, err := s.opts.Store.SMSOptOutOf(r.Context(), p.user.Phone)
+		if err != nil {
+			return err
+		}
+		d.TextsStopped = o.OptedOut
+	}
 	for _, c := range []schedule.Channel{schedule.ChannelCall, schedule.ChannelSMS, schedule.ChannelEmail} {
 		if s.opts.Config.SetsUp(c) {
 			d.Tests = append(d.Tests, c)
@@ -38,6 +45,8 @@ type contactData struct {
 	Region    string
 	Languages []languageChoice
 	Tests     []schedule.Channel // the tests this server can send: call, sms, email
+	// TextsStopped: the saved phone number opted out of texts (STOP).
+	TextsStopped bool
 }
 
 // channelNoun names a channel in a sentence.

@@ -89,3 +89,22 @@ func TestContactTests(t *testing.T) {
 		})
 	}
 }
+
+// TestContactTextsStopped: the contact page says that the saved number
+// opted out of texts, and no more once it opted back in.
+func TestContactTextsStopped(t *testing.T) {
+	f := sqliteFixture(t) // alice's number is +41227676111
+	ctx := context.Background()
+	for _, tt := range []struct {
+		optedOut bool
+		want     bool
+	}{{false, false}, {true, true}, {false, false}} {
+		if _, err := f.st.SetSMSOptOut(ctx, "+41227676111", tt.optedOut, "stop"); err != nil {
+			t.Fatal(err)
+		}
+		w := f.get("/contact", "alice")
+		if got := strings.Contains(w.Body.String(), `id="phone-opted-out">This number has opted out of text messages`); w.Code != 200 || got != tt.want {
+			t.Errorf("opted out %v: got %d, the line shown %v; want 200, %v", tt.optedOut, w.Code, got, tt.want)
+		}
+	}
+}

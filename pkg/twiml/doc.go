@@ -133,6 +133,11 @@ func sayDoc(v voiceOf, text string) ([]byte, error) { return newDoc().say(v, tex
 // hangupDoc hangs up without a word (a fax machine answered).
 func hangupDoc() ([]byte, error) { return newDoc().hangup().bytes() }
 
+// messageDoc answers a text with one text: <Message>text</Message>.
+func messageDoc(text string) ([]byte, error) {
+	return newDoc().start("Message").text(text).end("Message").bytes()
+}
+
 // emptyDoc is the answer to a status callback: nothing to do.
 func emptyDoc() ([]byte, error) { return newDoc().bytes() }
 

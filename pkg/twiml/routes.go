@@ -10,6 +10,8 @@
 //	{public_url}{prefix}gather/{token}       the <Gather> action: the key the person pressed
 //	{public_url}{prefix}call-status/{token}  call status callbacks
 //	{public_url}{prefix}sms-status/{token}   message status callbacks
+//	{public_url}{prefix}sms/incoming         texts sent back to twilio.from_number
+//	                                         (the number's "A message comes in" webhook)
 //
 // The prefix is DefaultPrefix unless serve-twiml is configured otherwise.
 package twiml
@@ -30,6 +32,10 @@ const (
 	CallStatusRoute = "call-status/"
 	SMSStatusRoute  = "sms-status/"
 )
+
+// SMSIncomingRoute is Twilio's incoming-message webhook: the one route
+// without a token (a text sent back is matched by its sender's number).
+const SMSIncomingRoute = "sms/incoming"
 
 // TokenWildcard is the name of the token's path wildcard in the patterns
 // of Routes.Pattern: r.PathValue(twiml.TokenWildcard).
@@ -66,6 +72,15 @@ func (r Routes) URL(route, token string) string {
 func (r Routes) Pattern(route string) string {
 	return r.prefix() + route + "{" + TokenWildcard + "}"
 }
+
+// SMSIncoming is the URL to set as the number's "A message comes in"
+// webhook (HTTP POST) in Twilio's console.
+func (r Routes) SMSIncoming() string {
+	return strings.TrimRight(r.PublicURL, "/") + r.prefix() + SMSIncomingRoute
+}
+
+// SMSIncomingPattern is the net/http.ServeMux pattern of SMSIncoming.
+func (r Routes) SMSIncomingPattern() string { return r.prefix() + SMSIncomingRoute }
 
 // Voice is the URL Twilio fetches the call's TwiML from.
 func (r Routes) Voice(token string) string { return r.URL(VoiceRoute, token) }

@@ -23,6 +23,8 @@ func TestURLBuilders(t *testing.T) {
 		{"own prefix", Routes{PublicURL: "https://n.example.org", Prefix: "hooks/tw"}.Voice("x"), "https://n.example.org/hooks/tw/voice/x"},
 		{"prefix with slashes", Routes{PublicURL: "https://n.example.org", Prefix: "/tw/"}.SMSStatus("x"), "https://n.example.org/tw/sms-status/x"},
 		{"root prefix", Routes{PublicURL: "https://n.example.org", Prefix: "/"}.Gather("x"), "https://n.example.org/gather/x"},
+		{"sms incoming", Routes{PublicURL: "https://notify.example.org/"}.SMSIncoming(), "https://notify.example.org/twiml/sms/incoming"},
+		{"sms incoming pattern", Routes{Prefix: "tw"}.SMSIncomingPattern(), "/tw/sms/incoming"},
 		{"pattern", Routes{}.Pattern(VoiceRoute), "/twiml/voice/{token}"},
 		{"pattern with prefix", Routes{Prefix: "tw"}.Pattern(CallStatusRoute), "/tw/call-status/{token}"},
 	}

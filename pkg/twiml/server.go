@@ -30,6 +30,11 @@ type Store interface {
 	CallByToken(ctx context.Context, token string) (store.Claim, error)
 	ApplyReport(ctx context.Context, token string, decide func(store.Report) (store.ReportChange, error)) (store.Delivery, error)
 	CheckSchema(ctx context.Context) error
+	// Texts sent back (sms/incoming).
+	LatestSMSAwaitingReply(ctx context.Context, number string, sentSince, startedSince time.Time) (store.SMSReply, error)
+	LanguageOfPhone(ctx context.Context, number string) (string, error)
+	SMSOptOutOf(ctx context.Context, number string) (store.SMSOptOut, bool, error)
+	SetSMSOptOut(ctx context.Context, number string, optedOut bool, keyword string) (store.SMSOptOut, error)
 }
 
 // Options configure a Server; OptionsFrom fills them from the config.
@@ -54,9 +59,14 @@ type Options struct {
 	// CacheTTL is how long a looked-up call is reused for further requests
 	// about it (see callCache); 0 means DefaultCacheTTL, negative none.
 	CacheTTL time.Duration
-	Log      *slog.Logger         // nil logs nothing
-	Registry *prometheus.Registry // /metrics; nil makes one
-	Now      func() time.Time     // nil means time.Now
+	// A "1" texted back confirms the latest text sent to the number no
+	// longer than SMSReplyMaxAge ago (0 means DefaultSMSReplyMaxAge) and,
+	// for a reminder, of an event that started no longer than
+	// SMSReplyAfterStart ago (0 means DefaultSMSReplyAfterStart).
+	SMSReplyMaxAge, SMSReplyAfterStart time.Duration
+	Log                                *slog.Logger         // nil logs nothing
+	Registry                           *prometheus.Registry // /metrics; nil makes one
+	Now                                func() time.Time     // nil means time.Now
 }
 
 // OptionsFrom returns the Options of cfg, with s, t and log.
@@ -109,6 +119,12 @@ func New(opts Options) (*Server, error) {
 	if opts.RecordWait <= 0 {
 		opts.RecordWait = 5 * time.Second
 	}
+	if opts.SMSReplyMaxAge <= 0 {
+		opts.SMSReplyMaxAge = DefaultSMSReplyMaxAge
+	}
+	if opts.SMSReplyAfterStart <= 0 {
+		opts.SMSReplyAfterStart = DefaultSMSReplyAfterStart
+	}
 	if opts.CacheTTL == 0 {
 		opts.CacheTTL = DefaultCacheTTL
 	}
@@ -141,6 +157,7 @@ func (s *Server) buildHandler() http.Handler {
 	} {
 		mux.Handle("POST "+s.routes.Pattern(route), s.twilio(route, h))
 	}
+	mux.Handle("POST "+s.routes.SMSIncomingPattern(), s.twilio(SMSIncomingRoute, s.smsIncoming))
 	mux.Handle("GET /healthz", httpserver.Health(s.opts.Store, s.log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	return httpserver.Deadline(httpserver.RequestDeadline,

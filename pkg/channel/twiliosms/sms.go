@@ -17,6 +17,7 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/config"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"github.com/pfsnotify/pfsnotify/pkg/phone"
+	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/twiml"
 )
 
@@ -39,7 +40,17 @@ type Options struct {
 	// means twiml.DefaultPrefix.
 	Prefix    string
 	Templates *message.Templates
-	Now       func() time.Time // nil means time.Now
+	// OptOuts are the numbers that answered STOP (the store); nil texts
+	// every number.
+	OptOuts OptOuts
+	Now     func() time.Time // nil means time.Now
+}
+
+// OptOuts is what the channel needs of the database: whether a number
+// opted out of texts, and to record that Twilio says it did.
+type OptOuts interface {
+	SMSOptOutOf(ctx context.Context, number string) (store.SMSOptOut, bool, error)
+	SetSMSOptOut(ctx context.Context, number string, optedOut bool, keyword string) (store.SMSOptOut, error)
 }
 
 // OptionsFrom returns the Options of cfg, with hc and t.
@@ -56,6 +67,7 @@ type Channel struct {
 	from   string
 	routes twiml.Routes
 	tmpl   *message.Templates
+	opts   OptOuts
 	now    func() time.Time
 }
 
@@ -74,16 +86,19 @@ func New(opts Options) (*Channel, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Channel{acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix}, tmpl: opts.Templates, now: now}, nil
+	return &Channel{acct: acct, from: opts.From, routes: twiml.Routes{PublicURL: opts.PublicURL, Prefix: opts.Prefix}, tmpl: opts.Templates,
+		opts: opts.OptOuts, now: now}, nil
 }
 
 // Send texts m.To.Phone. The Receipt's ProviderRef is the Message SID and
 // its Status Twilio's ("queued"). Errors are those of twiliocall's Send:
-// message.ErrNoTarget without a phone number; message.Permanent once the
-// event has started, for a number Twilio refuses (or one that opted out),
-// bad credentials and any other 4xx; message.Retry for 429 and 5xx, and
-// no sooner than twilioapi.UnansweredRetryAfter for network errors and
-// timeouts.
+// message.ErrNoTarget without a phone number, and for a number that
+// opted out of texts (it answered STOP, or Twilio refuses it with error
+// 21610, which is then recorded as an opt-out): the registration's next
+// channel is used; message.Permanent once the event has started, for a
+// number Twilio refuses, bad credentials and any other 4xx; message.Retry
+// for 429 and 5xx, and no sooner than twilioapi.UnansweredRetryAfter for
+// network errors and timeouts.
 func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
 	to := m.To.Phone
 	if to == "" {
@@ -96,6 +111,9 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 	}
 	if !phone.IsE164(to) {
 		return message.Receipt{}, message.Permanentf("not texting %q: not an E.164 phone number", to)
+	}
+	if err := c.optedOut(ctx, to); err != nil {
+		return message.Receipt{}, err
 	}
 	body, shortened, err := Fit(m.Title, func(title string) (string, error) {
 		short := m
@@ -128,6 +146,8 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 	switch {
 	case errors.Is(err, twilioapi.ErrAcceptedUnreadable):
 		return message.Receipt{Target: to, Status: "accepted", Detail: err.Error()}, nil
+	case unsubscribed(err):
+		return message.Receipt{}, c.recordUnsubscribed(ctx, to, err)
 	case err != nil:
 		return message.Receipt{}, fmt.Errorf("text %s: %w", to, err)
 	}
@@ -149,4 +169,45 @@ func (c *Channel) Send(ctx context.Context, m message.Message) (message.Receipt,
 func validity(left time.Duration) int {
 	s := math.Ceil(left.Seconds())
 	return int(max(1, min(s, maxValidity)))
+}
+
+// optedOut is message.ErrNoTarget, with the reason, when to opted out of
+// texts; a failure to read that is retried.
+func (c *Channel) optedOut(ctx context.Context, to string) error {
+	if c.opts == nil {
+		return nil
+	}
+	o, ok, err := c.opts.SMSOptOutOf(ctx, to)
+	switch {
+	case err != nil:
+		return message.Retry(fmt.Errorf("not texting %s yet: %w", to, err), 0)
+	case ok && o.OptedOut:
+		return fmt.Errorf("%w: %s has opted out of texts (%s, %s); a text with START opts back in", message.ErrNoTarget,
+			to, o.Keyword, o.ChangedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// twilioUnsubscribed is Twilio's error code for a message to a number
+// that opted out (it answered STOP to the sending number).
+const twilioUnsubscribed = 21610
+
+// unsubscribed reports whether err is Twilio's refusal of an opted-out
+// recipient.
+func unsubscribed(err error) bool {
+	var apiErr *twilioapi.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == twilioUnsubscribed
+}
+
+// recordUnsubscribed records the opt-out Twilio knew of and pfsnotify did
+// not (the STOP reached Twilio but not serve-twiml), and fails the
+// delivery as having no target: the next channel is used.
+func (c *Channel) recordUnsubscribed(ctx context.Context, to string, cause error) error {
+	note := "recorded"
+	if c.opts == nil {
+		note = "not recorded: no store"
+	} else if _, err := c.opts.SetSMSOptOut(ctx, to, true, store.OptOutTwilio21610); err != nil {
+		note = "not recorded: " + err.Error()
+	}
+	return fmt.Errorf("%w: %s has opted out of texts (Twilio refused it: %v; the opt-out is %s)", message.ErrNoTarget, to, cause, note)
 }

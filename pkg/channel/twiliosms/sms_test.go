@@ -185,7 +185,7 @@ func TestErrorMapping(t *testing.T) {
 		wantErr string
 	}{
 		{name: "invalid number", fault: &twiliotest.Fault{Status: 400, Code: 21211}, want: message.OutcomePermanent, wantErr: "code 21211"},
-		{name: "opted out", fault: &twiliotest.Fault{Status: 400, Code: 21610}, want: message.OutcomePermanent, wantErr: "opted out"},
+		{name: "opted out", fault: &twiliotest.Fault{Status: 400, Code: 21610}, want: message.OutcomeNoTarget, wantErr: "opted out"},
 		{name: "not a mobile", fault: &twiliotest.Fault{Status: 400, Code: 21614}, want: message.OutcomePermanent, wantErr: "not a mobile number"},
 		{name: "wrong auth token", token: "0000000000000000000000000000beef", want: message.OutcomePermanent, wantErr: "answered 401 (code 20003"},
 		{name: "429 with retry-after", fault: &twiliotest.Fault{Status: 429, Code: 20429, RetryAfter: "3"}, want: message.OutcomeRetry, after: 3 * time.Second, wantErr: "429"},
