@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/locale"
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -23,8 +24,8 @@ type adminFilter struct {
 
 // readFilter reads user= (a login) and calendar= (a name or id) and loads
 // the choices of the filter form. An unknown user or calendar is a field
-// error shown beside the filter.
-func (s *Server) readFilter(ctx context.Context, q url.Values, keys ...string) (adminFilter, map[string]string, error) {
+// error shown beside the filter, in the language of v.
+func (s *Server) readFilter(ctx context.Context, v *view, q url.Values, keys ...string) (adminFilter, map[string]string, error) {
 	f := adminFilter{Query: map[string]string{}}
 	errs := map[string]string{}
 	for _, k := range append([]string{"user", "calendar"}, keys...) {
@@ -41,7 +42,7 @@ func (s *Server) readFilter(ctx context.Context, q url.Values, keys ...string) (
 		u, err := s.opts.Store.UserByLogin(ctx, login)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			errs["user"] = "no user " + strconv.Quote(login)
+			errs["user"] = v.tr("PanelAdminErrNoUser", "Login", strconv.Quote(login))
 			f.UserID = -1
 		case err != nil:
 			return f, nil, err
@@ -53,7 +54,7 @@ func (s *Server) readFilter(ctx context.Context, q url.Values, keys ...string) (
 		c, err := s.opts.Store.CalendarByRef(ctx, ref)
 		switch {
 		case errors.Is(err, store.ErrNotFound) || store.IsInvalid(err):
-			errs["calendar"] = "no calendar " + strconv.Quote(ref)
+			errs["calendar"] = v.tr("PanelAdminErrNoCalendar", "Name", strconv.Quote(ref))
 			f.CalendarID = -1
 		case err != nil:
 			return f, nil, err
@@ -71,13 +72,14 @@ type adminRegistrationsData struct {
 
 func (s *Server) adminRegistrationsPage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	q := r.URL.Query()
-	f, errs, err := s.readFilter(r.Context(), q, "status", "upcoming")
+	v := s.adminView(r, p, "PanelAdminRegistrations")
+	f, errs, err := s.readFilter(r.Context(), v, q, "status", "upcoming")
 	if err != nil {
 		return err
 	}
 	status := store.RegistrationStatus(q.Get("status"))
 	if status != "" && status != store.RegistrationActive && status != store.RegistrationCancelled {
-		errs["status"] = "choose active or cancelled"
+		errs["status"] = s.say(v, "choose active or cancelled")
 	}
 	var regs []store.RegistrationView
 	if len(errs) == 0 {
@@ -87,8 +89,9 @@ func (s *Server) adminRegistrationsPage(w http.ResponseWriter, r *http.Request, 
 			return err
 		}
 	}
-	return s.page(w, r, p, filterStatus(errs), "admin_registrations", &view{Title: "Registrations", Nav: "admin", Errors: errs,
-		Data: adminRegistrationsData{Filter: f, Registrations: regs}})
+	v.Errors, v.errorsLocalized = errs, true
+	v.Data = adminRegistrationsData{Filter: f, Registrations: regs}
+	return s.page(w, r, p, filterStatus(errs), "admin_registrations", v)
 }
 
 // filterStatus is 200, or 422 when a filter is bad.
@@ -105,7 +108,8 @@ type adminRulesData struct {
 }
 
 func (s *Server) adminRulesPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	f, errs, err := s.readFilter(r.Context(), r.URL.Query())
+	v := s.adminView(r, p, "PanelRulesHeading")
+	f, errs, err := s.readFilter(r.Context(), v, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -115,8 +119,9 @@ func (s *Server) adminRulesPage(w http.ResponseWriter, r *http.Request, p *princ
 			return err
 		}
 	}
-	return s.page(w, r, p, filterStatus(errs), "admin_rules", &view{Title: "Rules", Nav: "admin", Errors: errs,
-		Data: adminRulesData{Filter: f, Rules: rules}})
+	v.Errors, v.errorsLocalized = errs, true
+	v.Data = adminRulesData{Filter: f, Rules: rules}
+	return s.page(w, r, p, filterStatus(errs), "admin_rules", v)
 }
 
 func (s *Server) adminCalendarsPage(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -124,7 +129,9 @@ func (s *Server) adminCalendarsPage(w http.ResponseWriter, r *http.Request, p *p
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, http.StatusOK, "admin_calendars", &view{Title: "Calendars", Nav: "admin", Data: cals})
+	v := s.adminView(r, p, "PanelAdminCalendars")
+	v.Data = cals
+	return s.page(w, r, p, http.StatusOK, "admin_calendars", v)
 }
 
 type adminDeliveriesData struct {
@@ -140,37 +147,44 @@ const deliveryLogLimit = 200
 var deliveryStates = []store.DeliveryState{store.StatePending, store.StateSending, store.StateSent, store.StateFailed,
 	store.StateCancelled, store.StateAnswered, store.StateAcknowledged}
 
-// deliveryFilter reads the delivery log's filters: user, state, channel,
-// and from/to dates (in zone loc).
+// deliveryFilter reads the delivery log's filters for the API: its
+// problems in English.
 func (s *Server) deliveryFilter(ctx context.Context, q url.Values, p *principal) (adminFilter, store.DeliveryFilter, map[string]string, error) {
-	f, errs, err := s.readFilter(ctx, q, "state", "channel", "from", "to")
+	v := &view{Loc: s.zone(p.user.TimeZone), lang: s.cat.Language(locale.Reference.String())}
+	return s.deliveryFilterIn(ctx, v, q)
+}
+
+// deliveryFilterIn reads the delivery log's filters: user, state, channel,
+// and from/to dates (in the zone of v); its problems in the language of v.
+func (s *Server) deliveryFilterIn(ctx context.Context, v *view, q url.Values) (adminFilter, store.DeliveryFilter, map[string]string, error) {
+	f, errs, err := s.readFilter(ctx, v, q, "state", "channel", "from", "to")
 	if err != nil {
 		return f, store.DeliveryFilter{}, nil, err
 	}
 	df := store.DeliveryFilter{UserID: f.UserID, State: store.DeliveryState(q.Get("state")), Limit: deliveryLogLimit}
 	var problem string
 	if df.Before, problem = readBefore(q); problem != "" {
-		errs["before"] = problem
+		errs["before"] = s.say(v, problem)
 	}
 	if df.State != "" && !validState(df.State) {
-		errs["state"] = "not a delivery state"
+		errs["state"] = s.say(v, "not a delivery state")
 	}
 	if c := q.Get("channel"); c != "" {
 		ch, err := schedule.ParseChannel(c)
 		if err != nil {
-			errs["channel"] = err.Error()
+			errs["channel"] = s.say(v, err.Error())
 		}
 		df.Channel = ch
 	}
-	loc := s.zone(p.user.TimeZone)
+	loc := v.Loc
 	day := func(key string) time.Time {
-		v := q.Get(key)
-		if v == "" {
+		raw := q.Get(key)
+		if raw == "" {
 			return time.Time{}
 		}
-		t, err := schedule.StartOfDay(v, loc)
+		t, err := schedule.StartOfDay(raw, loc)
 		if err != nil {
-			errs[key] = err.Error()
+			errs[key] = s.say(v, err.Error())
 		}
 		return t
 	}
@@ -191,7 +205,8 @@ func validState(st store.DeliveryState) bool {
 }
 
 func (s *Server) adminDeliveriesPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	f, df, errs, err := s.deliveryFilter(r.Context(), r.URL.Query(), p)
+	v := s.adminView(r, p, "PanelAdminDeliveries")
+	f, df, errs, err := s.deliveryFilterIn(r.Context(), v, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -204,7 +219,8 @@ func (s *Server) adminDeliveriesPage(w http.ResponseWriter, r *http.Request, p *
 		}
 		d.Deliveries, d.Pager = pageOf(r, ds, deliveryLogLimit, func(v store.DeliveryView) int64 { return v.ID })
 	}
-	return s.page(w, r, p, filterStatus(errs), "admin_deliveries", &view{Title: "Delivery log", Nav: "admin", Errors: errs, Data: d})
+	v.Errors, v.errorsLocalized, v.Data = errs, true, d
+	return s.page(w, r, p, filterStatus(errs), "admin_deliveries", v)
 }
 
 type adminDeliveryData struct {
@@ -217,8 +233,10 @@ func (s *Server) adminDeliveryPage(w http.ResponseWriter, r *http.Request, p *pr
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, http.StatusOK, "admin_delivery", &view{Title: "Delivery #" + strconv.FormatInt(d.ID, 10), Nav: "admin",
-		Data: adminDeliveryData{Delivery: d, Attempts: attempts}})
+	v := s.adminView(r, p, "")
+	v.Title = v.tr("PanelAdminDeliveryTitle", "ID", d.ID)
+	v.Data = adminDeliveryData{Delivery: d, Attempts: attempts}
+	return s.page(w, r, p, http.StatusOK, "admin_delivery", v)
 }
 
 func (s *Server) deliveryDetail(r *http.Request) (store.DeliveryView, []store.Attempt, error) {

@@ -20,7 +20,9 @@ func (s *Server) adminUsersView(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "admin_users", &view{Title: "Users", Nav: "admin", Form: f, Errors: errs, Data: users})
+	v := s.adminView(r, p, "PanelAdminUsers")
+	v.Form, v.Errors, v.Data = f, errs, users
+	return s.page(w, r, p, status, "admin_users", v)
 }
 
 func (s *Server) adminUsersCreate(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -74,8 +76,10 @@ func userForm(u store.User) map[string]string {
 }
 
 func (s *Server) adminUserView(w http.ResponseWriter, r *http.Request, p *principal, status int, u store.User, f, errs map[string]string, pw string) error {
-	return s.page(w, r, p, status, "admin_user", &view{Title: "User " + u.Login, Nav: "admin", Form: f, Errors: errs,
-		Data: adminUserData{Subject: u, NewPassword: pw}})
+	v := s.adminView(r, p, "")
+	v.Title = v.tr("PanelAdminUserTitle", "Login", u.Login)
+	v.Form, v.Errors, v.Data = f, errs, adminUserData{Subject: u, NewPassword: pw}
+	return s.page(w, r, p, status, "admin_user", v)
 }
 
 func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, p *principal) error {
