@@ -37,7 +37,8 @@ var builtIn = map[string]string{
 	PushTitle: `{{.ByKind "PushTitle"}}`,
 	PushBody: `{{.ByKind "PushBody"}}{{if eq .Kind "reminder" "moved" "cancelled"}}{{with .Location}} · {{.}}{{end}}` +
 		`{{with .Note}}` + "\n" + `{{.}}{{end}}{{end}}`,
-	SMS:          `{{.ByKind "SMS"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}`,
+	SMS: `{{.ByKind "SMS"}}{{if eq .Kind "reminder"}}{{with .URL}} {{.}}{{end}}{{end}}` +
+		`{{if eq .Kind "reminder" "message"}} {{.T "SMSReplyHint"}}{{end}}`,
 	Call:         `{{.T "CallGreeting"}} {{.ByKind "Call"}}{{if eq .Kind "reminder"}}{{with .Note}} {{.}}{{end}}{{end}}`,
 	EmailSubject: `{{.ByKind "EmailSubject"}}`,
 	EmailText: `{{.T "EmailGreeting"}}

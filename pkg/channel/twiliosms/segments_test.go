@@ -66,8 +66,9 @@ func TestReminderFitsInEveryLanguage(t *testing.T) {
 			if n > twiliosms.MaxSegments {
 				t.Errorf("%s, title of %d characters: %d segments (%s); want at most %d: %q", tag, utf8.RuneCountInString(title), n, enc, twiliosms.MaxSegments, body)
 			}
-			if !strings.HasSuffix(body, " https://meet.example.org/r") || !strings.Contains(body, "2026") {
-				t.Errorf("%s: got %q; want the date and the link kept", tag, body)
+			_, hint, linked := strings.Cut(body, " https://meet.example.org/r ")
+			if !linked || !strings.Contains(body, "2026") || !strings.ContainsRune(hint, '1') {
+				t.Errorf("%s: got %q; want the date, the link and how to confirm (reply 1) kept", tag, body)
 			}
 			shortened := !strings.Contains(body, title)
 			if title == "Detector review" {
