@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) upcomingPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	up, err := s.reads.UpcomingOfUser(r.Context(), p.user.ID, s.now())
+	up, err := s.reads.UpcomingPage(r.Context(), p.user.ID, s.now())
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
 		words[i] = html.EscapeString(w)
 	}
 	hand, rule, event, reminders, noneLeft, cancel := words[0], words[1], words[2], words[3], words[4], words[5]
+	leads := map[time.Duration]string{} // a page's reminders have few leads: each said once
 	var b strings.Builder
 	b.Grow(600 * len(up))
 	text := func(s string) { b.WriteString(html.EscapeString(s)) }
@@ -81,9 +82,12 @@ func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
 			if err != nil {
 				return "", err
 			}
-			lead, err := v.Lead(rem.Lead)
-			if err != nil {
-				return "", err
+			lead, ok := leads[rem.Lead]
+			if !ok {
+				if lead, err = v.Lead(rem.Lead); err != nil {
+					return "", err
+				}
+				leads[rem.Lead] = lead
 			}
 			b.WriteString("\n    <li><span class=\"chan\">")
 			text(string(rem.Channel))

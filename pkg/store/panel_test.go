@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -293,6 +294,20 @@ func TestPanelReadsAgreeWithTheStore(t *testing.T) {
 			if err != nil || len(up) != 1 || up[0].ID != reg.ID || len(up[0].Pending) != 2 || len(want) != 1 ||
 				!up[0].StartAt.Equal(want[0].StartAt) || up[0].Pending[1] != want[0].Pending[1] {
 				t.Errorf("prepared UpcomingOfUser = %+v, %v; want %+v", up, err, want)
+			}
+			// The page's lean read: what the page shows, the rest empty.
+			page, err := p.UpcomingPage(ctx, alice.ID, testNow)
+			if err != nil || len(page) != 1 {
+				t.Fatalf("UpcomingPage = %+v, %v; want one registration", page, err)
+			}
+			lean := want[0]
+			lean.Origin, lean.TimeZone, lean.Channels, lean.Leads = "", "", nil, nil
+			lean.Pending = slices.Clone(lean.Pending)
+			for i := range lean.Pending {
+				lean.Pending[i].State = ""
+			}
+			if got := page[0]; !reflect.DeepEqual(got, lean) {
+				t.Errorf("UpcomingPage = %+v; want %+v", got, lean)
 			}
 			sess, u, err := p.SessionByToken(ctx, token)
 			if err != nil || u.Login != "alice" || sess.UserID != alice.ID {

@@ -54,15 +54,22 @@ const MaxUpcoming = 200
 // in the form they are stored in: modernc.org/sqlite, for a DATETIME
 // column, first tries a form they are never in, and the failed parse's
 // error is a fifth of the page's allocations.
-func upcomingOfUserSQL(d Dialect) string {
+//
+// With page set it reads only what the Upcoming page shows (UpcomingPage):
+// every column of a row costs the SQLite driver a copy under two mutexes.
+func upcomingOfUserSQL(d Dialect, page bool) string {
 	hint := ` INDEXED BY deliveries_once`
 	start, due := `CAST(r.start_at AS TEXT)`, `CAST(d.due_at AS TEXT)`
 	if d == MySQL {
 		hint = ` FORCE INDEX (deliveries_once)`
 		start, due = `r.start_at`, `d.due_at`
 	}
-	return `SELECT r.id, r.event_id, r.rule_id, r.origin, r.title, r.message, ` + start + `, r.time_zone, r.channels, r.leads,
-COALESCE(e.location, ''), COALESCE(e.url, ''), d.id, d.channel, d.lead_seconds, ` + due + `, d.state
+	columns := `r.id, r.event_id, r.rule_id, r.title, r.message, ` + start + `, COALESCE(e.location, ''), COALESCE(e.url, ''),
+d.id, d.channel, d.lead_seconds, ` + due
+	if !page {
+		columns += `, r.origin, r.time_zone, r.channels, r.leads, d.state`
+	}
+	return `SELECT ` + columns + `
 FROM registrations r LEFT JOIN events e ON e.id = r.event_id
 LEFT JOIN deliveries d` + hint + ` ON d.registration_id = r.id AND d.state IN ('pending', 'sending')
 WHERE r.user_id = ? AND r.status = ? AND r.start_at > ? AND r.origin <> ?
@@ -74,16 +81,17 @@ ORDER BY r.start_at, r.id`
 // MaxUpcoming), each with its pending reminders by due time: one
 // statement. The registration that carries test notifications is left out.
 func (s *Store) UpcomingOfUser(ctx context.Context, userID int64, now time.Time, limit int) ([]Upcoming, error) {
-	rows, err := s.db.QueryContext(ctx, upcomingOfUserSQL(s.dialect), userID, RegistrationActive, dbTime(now), OriginTest)
-	return readUpcoming(rows, err, userID, limit)
+	rows, err := s.db.QueryContext(ctx, upcomingOfUserSQL(s.dialect, false), userID, RegistrationActive, dbTime(now), OriginTest)
+	return readUpcoming(rows, err, userID, limit, false)
 }
 
 // readUpcoming reads the answer of upcomingOfUserSQL: a row per reminder
 // (or one with NULLs for a registration with none), up to limit
-// registrations. Every row is scanned into the same upcomingRow, and a
+// registrations; with page set, the columns of upcomingOfUserSQL's page
+// form only. Every row is scanned into the same upcomingRow, and a
 // registration's own columns are kept only from its first row: the page a
 // member opens most allocates per reminder only what it shows.
-func readUpcoming(rows *sql.Rows, err error, userID int64, limit int) ([]Upcoming, error) {
+func readUpcoming(rows *sql.Rows, err error, userID int64, limit int, page bool) ([]Upcoming, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upcoming of user #%d: %w", userID, err)
 	}
@@ -92,7 +100,7 @@ func readUpcoming(rows *sql.Rows, err error, userID int64, limit int) ([]Upcomin
 		limit = MaxUpcoming
 	}
 	out := make([]Upcoming, 0, 16)
-	row := newUpcomingRow()
+	row := newUpcomingRow(page)
 	for rows.Next() {
 		if err := rows.Scan(row.dest...); err != nil {
 			return nil, fmt.Errorf("upcoming of user #%d: %w", userID, err)
@@ -132,13 +140,17 @@ type upcomingRow struct {
 	channels, leads                     string
 	remChannel, remState                sql.NullString
 	start, due                          anyTime
+	page                                bool  // the page's columns only
 	dest                                []any // the fields above, in the statement's order
 }
 
-func newUpcomingRow() *upcomingRow {
-	r := &upcomingRow{}
-	r.dest = []any{&r.u.ID, &r.eventID, &r.ruleID, &r.u.Origin, &r.u.Title, &r.u.Message, &r.start, &r.u.TimeZone, &r.channels, &r.leads,
-		&r.u.Location, &r.u.URL, &r.remID, &r.remChannel, &r.leadSeconds, &r.due, &r.remState}
+func newUpcomingRow(page bool) *upcomingRow {
+	r := &upcomingRow{page: page}
+	r.dest = []any{&r.u.ID, &r.eventID, &r.ruleID, &r.u.Title, &r.u.Message, &r.start, &r.u.Location, &r.u.URL,
+		&r.remID, &r.remChannel, &r.leadSeconds, &r.due}
+	if !page {
+		r.dest = append(r.dest, &r.u.Origin, &r.u.TimeZone, &r.channels, &r.leads, &r.remState)
+	}
 	return r
 }
 
@@ -146,6 +158,9 @@ func newUpcomingRow() *upcomingRow {
 func (r *upcomingRow) upcoming() (Upcoming, error) {
 	u := r.u
 	u.EventID, u.RuleID, u.StartAt = r.eventID.Int64, r.ruleID.Int64, r.start.Time
+	if r.page {
+		return u, nil
+	}
 	var err error
 	if u.Channels, err = schedule.ParseChannels(r.channels); err != nil {
 		return Upcoming{}, fmt.Errorf("registration #%d channels: %w", u.ID, err)
