@@ -3,6 +3,7 @@ package panel
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pfsnotify/pfsnotify/pkg/reach"
@@ -32,7 +33,7 @@ func (s *Server) offeredChannels(p *principal) []schedule.Channel {
 // offered, else the first offered.
 func (s *Server) defaultChannel(p *principal) string {
 	offered := s.offeredChannels(p)
-	if len(offered) == 0 || contains(offered, schedule.ChannelPush) {
+	if len(offered) == 0 || slices.Contains(offered, schedule.ChannelPush) {
 		return string(schedule.ChannelPush)
 	}
 	return string(offered[0])
@@ -48,7 +49,7 @@ const errChannelNotOffered = "a channel you chose is not offered here: choose am
 func (s *Server) notOffered(p *principal, chs []schedule.Channel) string {
 	offered := s.offeredChannels(p)
 	for _, c := range chs {
-		if !contains(offered, c) {
+		if !slices.Contains(offered, c) {
 			names := make([]string, len(offered))
 			for i, o := range offered {
 				names[i] = string(o)
@@ -61,15 +62,6 @@ func (s *Server) notOffered(p *principal, chs []schedule.Channel) string {
 		}
 	}
 	return ""
-}
-
-func contains(list []schedule.Channel, c schedule.Channel) bool {
-	for _, x := range list {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // channelChoice is one checkbox of the register and rules pages: a channel
