@@ -102,10 +102,14 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	loc := s.zone(p.user.TimeZone)
+	v := s.memberView(r, p)
 	out := make([]eventJSON, 0, len(events))
 	for _, e := range events {
-		out = append(out, toEventJSON(eventChoice{Event: e, Calendar: names[e.CalendarID]}, loc))
+		ev, err := toEventJSON(eventChoice{Event: e, Calendar: names[e.CalendarID]}, v)
+		if err != nil {
+			return err
+		}
+		out = append(out, ev)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -208,6 +212,8 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, p *principa
 		TimeZone: req.TimeZone, CreatedBy: p.user.Login, AllDayAt: s.opts.Config.Calsync.AllDay()}
 	if nr.Channels, err = schedule.ParseChannels(strings.Join(req.Channels, ",")); err != nil {
 		errs["channels"] = err.Error()
+	} else if why := s.notOffered(p, nr.Channels); why != "" {
+		errs["channels"] = why
 	}
 	if nr.Leads, err = schedule.ParseLeads(strings.Join(req.Leads, ",")); err != nil {
 		errs["leads"] = err.Error()

@@ -120,13 +120,21 @@ type eventJSON struct {
 	TimeZone string    `json:"time_zone"`
 	AllDay   bool      `json:"all_day"`
 	Location string    `json:"location,omitempty"`
-	// StartLocal is the start in the asking person's zone, for pages.
+	// StartLocal is the start as the panel's pages write it (view.Clock):
+	// in the asking person's zone and language ("Mon 2 Jan 15:04",
+	// "1月2日(月) 15:04"), so that the rules page's live preview and the
+	// page it replaces say it alike.
 	StartLocal string `json:"start_local"`
 }
 
-func toEventJSON(e eventChoice, loc *time.Location) eventJSON {
+// toEventJSON is e for the API, its start_local in v's zone and language.
+func toEventJSON(e eventChoice, v *view) (eventJSON, error) {
+	local, err := v.Clock(e.StartAt)
+	if err != nil {
+		return eventJSON{}, err
+	}
 	return eventJSON{ID: e.ID, Calendar: e.Calendar, Title: e.Title, Start: e.StartAt.UTC(), End: e.EndAt.UTC(), TimeZone: e.TimeZone,
-		AllDay: e.AllDay, Location: e.Location, StartLocal: schedule.FormatInZone(e.StartAt, loc)}
+		AllDay: e.AllDay, Location: e.Location, StartLocal: local}, nil
 }
 
 type subscriptionOutJSON struct {

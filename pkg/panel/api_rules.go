@@ -53,6 +53,8 @@ func (s *Server) apiCreateRule(w http.ResponseWriter, r *http.Request, p *princi
 	rule := store.Rule{UserID: u.ID, Pattern: rulePattern(req.Pattern, !req.CaseSensitive)}
 	if rule.Channels, err = schedule.ParseChannels(strings.Join(req.Channels, ",")); err != nil {
 		errs["channels"] = err.Error()
+	} else if why := s.notOffered(p, rule.Channels); why != "" {
+		errs["channels"] = why
 	}
 	if rule.Leads, err = schedule.ParseLeads(strings.Join(req.Leads, ",")); err != nil {
 		errs["leads"] = err.Error()
@@ -157,10 +159,14 @@ func (s *Server) apiRulePreview(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	loc := s.zone(p.user.TimeZone)
+	v := s.memberView(r, p)
 	out := previewJSON{Pattern: pv.Pattern, More: pv.More, Events: make([]eventJSON, 0, len(pv.Events))}
 	for _, e := range pv.Events {
-		out.Events = append(out.Events, toEventJSON(e, loc))
+		ev, err := toEventJSON(e, v)
+		if err != nil {
+			return err
+		}
+		out.Events = append(out.Events, ev)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 func TestInBrowserJapanese(t *testing.T) {
 	rig := newBrowserRig(t)
 	rig.f.addUser(store.User{Login: "hanako", DisplayName: "花子", TimeZone: "Asia/Tokyo", Language: "ja-JP"}, memberPassword)
-	rig.f.mkEvent("telecons", "Weekly telecon", 26*time.Hour)
+	telecon := rig.f.mkEvent("telecons", "Weekly telecon", 26*time.Hour)
 	if _, err := chromedp.Call(rig.ctx, network.SetExtraHTTPHeaders,
 		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.5"}}); err != nil {
 		t.Fatalf("set Accept-Language: %v", err)
@@ -62,6 +63,19 @@ func TestInBrowserJapanese(t *testing.T) {
 	rig.do("rules page", chromedp.Navigate(rig.url("/rules")), chromedp.WaitVisible(chromedp.ID("pattern")),
 		chromedp.SendKeys(chromedp.ID("pattern"), "telecon"))
 	rig.waitText("the live preview in Japanese", "#preview", "一致する今後の予定")
+	// One format for the event's start: the live preview writes it as the
+	// register page's list does, in Japanese and in Tokyo's time.
+	start, err := rig.f.srv.cat.Language("ja-JP").ShortDateTime(telecon.StartAt.In(zoneOf("Asia/Tokyo")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](rig, "the preview's start", `document.querySelector("#preview li .when").textContent.trim()`); got != start {
+		t.Errorf("the live preview writes the start %q; want %q, as the pages do", got, start)
+	}
+	rig.do("register page", chromedp.Navigate(rig.url("/register")), chromedp.WaitVisible(chromedp.ID("event")))
+	if got := eval[string](rig, "the register page's event", `document.getElementById("event").options[1].textContent`); !strings.HasPrefix(got, start+" · ") {
+		t.Errorf("the register page lists the event as %q; want it to start with %q, as the live preview writes it", got, start)
+	}
 	rig.do("this browser's page", chromedp.Navigate(rig.url("/browser")), chromedp.WaitVisible(chromedp.ID("push-status")))
 	rig.waitText("the script's status in Japanese", "#push-status", "このブラウザ")
 

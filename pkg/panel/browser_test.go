@@ -36,7 +36,7 @@ func TestInBrowser(t *testing.T) {
 	rig.user("admin", "Europe/Zurich", store.RoleAdmin, adminPassword)
 	telecon := f.mkEvent("telecons", "Weekly telecon", 26*time.Hour)
 	f.mkEvent("telecons", "Weekly telecon", 7*24*time.Hour)
-	f.mkEvent("indico", "Collaboration meeting", 3*24*time.Hour)
+	meeting := f.mkEvent("indico", "Collaboration meeting", 3*24*time.Hour)
 
 	t.Run("sign in", func(t *testing.T) {
 		defer rig.on(t)()
@@ -93,6 +93,12 @@ func TestInBrowser(t *testing.T) {
 		rig.waitText("live preview", "#preview", "Weekly telecon")
 		if n := eval[int](rig, "preview items", `document.querySelectorAll("#preview li").length`); n != 3 {
 			t.Errorf("the preview lists %d events; want 3", n)
+		}
+		// The start as the pages write it (the meeting, second by start):
+		// carol's zone, the page's form.
+		want := meeting.StartAt.In(zoneOf("Europe/Zurich")).Format("Mon 2 Jan 15:04")
+		if got := eval[string](rig, "the preview's start", `document.querySelector("#preview li:nth-child(2) .when").textContent.trim()`); got != want {
+			t.Errorf("the live preview writes the start %q; want %q, as the pages do", got, want)
 		}
 		rig.shot("rules")
 		rig.do("save", chromedp.Click(chromedp.ID("rule-save")))

@@ -173,6 +173,12 @@ func (v *view) Lead(d time.Duration) (string, error) {
 	return v.T("PanelLeadBefore", "Duration", words)
 }
 
+// memberView is a view that formats times for p as p's pages do: p's
+// zone and language (the JSON that a page's script shows uses it).
+func (s *Server) memberView(r *http.Request, p *principal) *view {
+	return &view{Loc: s.zone(p.user.TimeZone), Now: s.now(), lang: s.langOf(r, p)}
+}
+
 // langOf is the language to speak to who asks r: a signed-in person's
 // own, else the best of the browser's Accept-Language, else the
 // deployment's default.

@@ -18,6 +18,7 @@ type registerData struct {
 	Events    []eventChoice
 	Zones     []string
 	Calendars map[int64]string
+	Channels  []channelChoice // the channels offered to the person
 }
 
 type eventChoice struct {
@@ -32,7 +33,7 @@ var registerFields = []string{"event", "date", "time", "zone", "title", "message
 var storeToRegisterField = map[string]string{"time_zone": "zone", "start": "time", "channel": "channels", "user": "event"}
 
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	f := map[string]string{"zone": p.user.TimeZone, "lead": "10m", "channels": "push", "event": r.URL.Query().Get("event")}
+	f := map[string]string{"zone": p.user.TimeZone, "lead": "10m", "channels": s.defaultChannel(p), "event": r.URL.Query().Get("event")}
 	return s.registerForm(w, r, p, http.StatusOK, f, nil)
 }
 
@@ -41,7 +42,12 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "register", &view{TitleID: "PanelRegisterTitle", Nav: "register", Form: f, Errors: errs, Data: data})
+	v := &view{TitleID: "PanelRegisterTitle", Nav: "register", Form: f, Errors: errs, lang: s.langOf(r, p)}
+	if data.Channels, err = s.channelChoices(r.Context(), p, v); err != nil {
+		return err
+	}
+	v.Data = data
+	return s.page(w, r, p, status, "register", v)
 }
 
 func (s *Server) registerData(ctx context.Context) (registerData, error) {
@@ -81,8 +87,11 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request, p *princ
 	channels, chErr := checkedChannels(r)
 	f["channels"] = channels
 	nr, errs := s.newRegistration(f, p.user)
-	if chErr != nil {
+	switch {
+	case chErr != nil:
 		errs["channels"] = chErr.Error()
+	case s.notOffered(p, nr.Channels) != "":
+		errs["channels"] = errChannelNotOffered
 	}
 	if len(errs) == 0 {
 		_, _, skipped, err := s.opts.Store.RegisterPanel(r.Context(), nr)

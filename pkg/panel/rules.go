@@ -18,7 +18,8 @@ const previewLimit = 50
 type rulesData struct {
 	Rules     []store.RuleView
 	Calendars []store.Calendar
-	Preview   *preview // nil until asked for (without JavaScript: the Preview button)
+	Channels  []channelChoice // the channels offered to the person
+	Preview   *preview        // nil until asked for (without JavaScript: the Preview button)
 }
 
 // preview is the upcoming synced events a pattern matches.
@@ -33,7 +34,7 @@ var ruleFields = []string{"pattern", "ignore_case", "calendar", "lead", "channel
 var storeToRuleField = map[string]string{"channel": "channels"}
 
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	f := map[string]string{"ignore_case": "on", "lead": "10m", "channels": "push"}
+	f := map[string]string{"ignore_case": "on", "lead": "10m", "channels": s.defaultChannel(p)}
 	return s.rulesForm(w, r, p, http.StatusOK, f, nil, nil)
 }
 
@@ -47,8 +48,13 @@ func (s *Server) rulesForm(w http.ResponseWriter, r *http.Request, p *principal,
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "rules", &view{TitleID: "PanelRulesHeading", Nav: "rules", Form: f, Errors: errs,
-		Data: rulesData{Rules: rules, Calendars: cals, Preview: pv}})
+	v := &view{TitleID: "PanelRulesHeading", Nav: "rules", Form: f, Errors: errs, lang: s.langOf(r, p)}
+	choices, err := s.channelChoices(ctx, p, v)
+	if err != nil {
+		return err
+	}
+	v.Data = rulesData{Rules: rules, Calendars: cals, Channels: choices, Preview: pv}
+	return s.page(w, r, p, status, "rules", v)
 }
 
 // rulePattern is the pattern stored for what was typed: case-insensitive
@@ -80,15 +86,18 @@ func (s *Server) rulesSubmit(w http.ResponseWriter, r *http.Request, p *principa
 		}
 		return s.rulesForm(w, r, p, http.StatusOK, f, errs, pv)
 	}
-	if chErr != nil {
+	chs, _ := schedule.ParseChannels(channels)
+	switch {
+	case chErr != nil:
 		errs["channels"] = chErr.Error()
+	case s.notOffered(p, chs) != "":
+		errs["channels"] = errChannelNotOffered
 	}
 	leads, err := schedule.ParseLeads(f["lead"])
 	if err != nil {
 		errs["lead"] = err.Error()
 	}
 	if len(errs) == 0 {
-		chs, _ := schedule.ParseChannels(channels)
 		rule, err := s.opts.Store.CreateRule(r.Context(), store.Rule{UserID: p.user.ID, Pattern: pattern, CalendarID: calendarID,
 			Channels: chs, Leads: leads})
 		switch {

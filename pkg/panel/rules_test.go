@@ -35,8 +35,14 @@ func TestRulesPageAndPreview(t *testing.T) {
 	if len(pv.Events) != 1 || pv.Events[0].Title != "weekly telecon (extra)" || pv.Events[0].Calendar != "indico" || pv.Pattern != "weekly" {
 		t.Errorf("got preview %+v; want the indico event only", pv)
 	}
-	if pv.Events[0].StartLocal == "" || !strings.Contains(pv.Events[0].StartLocal, "CE") {
-		t.Errorf("start_local %q is not in alice's zone (Europe/Zurich)", pv.Events[0].StartLocal)
+	// One format: the live preview's start as the page writes it, in
+	// alice's zone (Europe/Zurich).
+	ev := pv.Events[0]
+	if want := ev.Start.In(zoneOf("Europe/Zurich")).Format("Mon 2 Jan 15:04"); ev.StartLocal != want {
+		t.Errorf("start_local %q; want %q (the page's form, in alice's zone)", ev.StartLocal, want)
+	}
+	if want := `<span class="when">` + ev.StartLocal + `</span> weekly telecon (extra)`; !strings.Contains(body, want) {
+		t.Errorf("the page (Preview button) does not write the start as the live preview does, %q:\n%s", want, excerpt(body))
 	}
 
 	w = f.post("/rules", "alice", url.Values{"pattern": {"weekly telecon"}, "ignore_case": {"on"}, "lead": {"5m,1h"},

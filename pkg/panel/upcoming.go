@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) upcomingPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	up, err := s.reads.UpcomingOfUser(r.Context(), p.user.ID, s.now())
+	up, err := s.reads.UpcomingPage(r.Context(), p.user.ID, s.now())
 	if err != nil {
 		return err
 	}
@@ -18,61 +18,8 @@ func (s *Server) upcomingPage(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	v.Data = cards
+	v.Data = cards // template.HTML: "" when there are none
 	return s.page(w, r, p, http.StatusOK, "upcoming", v)
-}
-
-// upcomingCard is one registration on the Upcoming page, its words ready:
-// the page every member opens is rendered from plain strings.
-type upcomingCard struct {
-	ID                             int64
-	Title, URL, Location, Message  string
-	Start, StartISO, Until, Origin string
-	Reminders                      []reminderLine
-}
-
-type reminderLine struct{ Channel, When, Lead string }
-
-// upcomingCards puts up in words, in the language and zone of v.
-func upcomingCards(up []store.Upcoming, v *view) ([]upcomingCard, error) {
-	cards := make([]upcomingCard, len(up))
-	origin := func(id string) string {
-		s, _ := v.T(id)
-		return s
-	}
-	hand, rule, event := origin("PanelOriginHand"), origin("PanelOriginRule"), origin("PanelOriginCalendar")
-	for i, u := range up {
-		start, err := v.InZone(u.StartAt)
-		if err != nil {
-			return nil, err
-		}
-		untilStart, err := v.Until(u.StartAt)
-		if err != nil {
-			return nil, err
-		}
-		c := upcomingCard{ID: u.ID, Title: u.Title, URL: u.URL, Location: u.Location, Message: u.Message,
-			Start: start, StartISO: u.StartAt.UTC().Format(time.RFC3339), Until: untilStart,
-			Origin: hand, Reminders: make([]reminderLine, len(u.Pending))}
-		switch {
-		case u.RuleID != 0:
-			c.Origin = rule
-		case u.EventID != 0:
-			c.Origin = event
-		}
-		for j, rem := range u.Pending {
-			when, err := v.Clock(rem.DueAt)
-			if err != nil {
-				return nil, err
-			}
-			lead, err := v.Lead(rem.Lead)
-			if err != nil {
-				return nil, err
-			}
-			c.Reminders[j] = reminderLine{Channel: string(rem.Channel), When: when, Lead: lead}
-		}
-		cards[i] = c
-	}
-	return cards, nil
 }
 
 // leadWords says when a reminder comes: "10 minutes before", "at the start".

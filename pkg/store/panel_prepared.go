@@ -14,8 +14,8 @@ import (
 // MySQL the server parses it once instead of on every page. It is safe for
 // concurrent use; Close it before the Store.
 type PanelReads struct {
-	s                                        *Store
-	session, sessionUnread, unread, upcoming *sql.Stmt
+	s                                                      *Store
+	session, sessionUnread, unread, upcoming, upcomingPage *sql.Stmt
 }
 
 // sessionUnreadSQL is sessionByTokenSQL with the user's unread count: what
@@ -30,7 +30,8 @@ func (s *Store) PreparePanelReads(ctx context.Context) (*PanelReads, error) {
 	for _, st := range []struct {
 		to    **sql.Stmt
 		query string
-	}{{&p.session, sessionByTokenSQL}, {&p.sessionUnread, sessionUnreadSQL}, {&p.unread, countUnreadSQL}, {&p.upcoming, upcomingOfUserSQL(s.dialect)}} {
+	}{{&p.session, sessionByTokenSQL}, {&p.sessionUnread, sessionUnreadSQL}, {&p.unread, countUnreadSQL},
+		{&p.upcoming, upcomingOfUserSQL(s.dialect, false)}, {&p.upcomingPage, upcomingOfUserSQL(s.dialect, true)}} {
 		stmt, err := s.db.PrepareContext(ctx, st.query)
 		if err != nil {
 			p.Close()
@@ -44,7 +45,7 @@ func (s *Store) PreparePanelReads(ctx context.Context) (*PanelReads, error) {
 // Close releases the statements.
 func (p *PanelReads) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{p.session, p.sessionUnread, p.unread, p.upcoming} {
+	for _, st := range []*sql.Stmt{p.session, p.sessionUnread, p.unread, p.upcoming, p.upcomingPage} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -102,5 +103,15 @@ func (p *PanelReads) CountUnread(ctx context.Context, userID int64) (int, error)
 // UpcomingOfUser is Store.UpcomingOfUser with the limit MaxUpcoming, prepared.
 func (p *PanelReads) UpcomingOfUser(ctx context.Context, userID int64, now time.Time) ([]Upcoming, error) {
 	rows, err := p.upcoming.QueryContext(ctx, userID, RegistrationActive, dbTime(now), OriginTest)
-	return readUpcoming(rows, err, userID, MaxUpcoming)
+	return readUpcoming(rows, err, userID, MaxUpcoming, false)
+}
+
+// UpcomingPage is UpcomingOfUser with only what the panel's Upcoming page
+// shows: each registration's id, event and rule ids, title, message,
+// start, place and link, and its reminders' id, channel, lead and due
+// time. Origin, TimeZone, Channels, Leads and the reminders' State are
+// left empty.
+func (p *PanelReads) UpcomingPage(ctx context.Context, userID int64, now time.Time) ([]Upcoming, error) {
+	rows, err := p.upcomingPage.QueryContext(ctx, userID, RegistrationActive, dbTime(now), OriginTest)
+	return readUpcoming(rows, err, userID, MaxUpcoming, true)
 }

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +71,16 @@ func TestInboxAndUpcoming(t *testing.T) {
 		up, err := s.UpcomingOfUser(ctx, alice.ID, testNow, 0)
 		if err != nil || len(up) != 1 || up[0].ID != reg.ID || len(up[0].Pending) != 2 || up[0].Title != "Detector review" || up[0].Pending[0].DueAt.IsZero() {
 			t.Fatalf("UpcomingOfUser = %+v, %v; want the registration with 2 pending reminders", up, err)
+		}
+		// The instants as stored, in UTC (SQLite's are read as text and parsed by the store).
+		if got := up[0].StartAt; !got.Equal(reg.StartAt) || got.Location() != time.UTC {
+			t.Errorf("upcoming start %v; want %v in UTC", got, reg.StartAt)
+		}
+		for _, rem := range up[0].Pending {
+			i := slices.IndexFunc(created, func(d store.Delivery) bool { return d.ID == rem.ID })
+			if i < 0 || !rem.DueAt.Equal(created[i].DueAt) || rem.DueAt.Location() != time.UTC || rem.Channel != created[i].Channel {
+				t.Errorf("upcoming reminder %+v; want it as created (%+v)", rem, created)
+			}
 		}
 		if up, _ := s.UpcomingOfUser(ctx, bob.ID, testNow, 0); len(up) != 0 {
 			t.Errorf("bob's upcoming: got %d; want none", len(up))
@@ -282,6 +294,20 @@ func TestPanelReadsAgreeWithTheStore(t *testing.T) {
 			if err != nil || len(up) != 1 || up[0].ID != reg.ID || len(up[0].Pending) != 2 || len(want) != 1 ||
 				!up[0].StartAt.Equal(want[0].StartAt) || up[0].Pending[1] != want[0].Pending[1] {
 				t.Errorf("prepared UpcomingOfUser = %+v, %v; want %+v", up, err, want)
+			}
+			// The page's lean read: what the page shows, the rest empty.
+			page, err := p.UpcomingPage(ctx, alice.ID, testNow)
+			if err != nil || len(page) != 1 {
+				t.Fatalf("UpcomingPage = %+v, %v; want one registration", page, err)
+			}
+			lean := want[0]
+			lean.Origin, lean.TimeZone, lean.Channels, lean.Leads = "", "", nil, nil
+			lean.Pending = slices.Clone(lean.Pending)
+			for i := range lean.Pending {
+				lean.Pending[i].State = ""
+			}
+			if got := page[0]; !reflect.DeepEqual(got, lean) {
+				t.Errorf("UpcomingPage = %+v; want %+v", got, lean)
 			}
 			sess, u, err := p.SessionByToken(ctx, token)
 			if err != nil || u.Login != "alice" || sess.UserID != alice.ID {

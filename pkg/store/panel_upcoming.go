@@ -49,13 +49,27 @@ const MaxUpcoming = 200
 // unique key (registration_id first; SQLite, without statistics, would
 // rather scan every pending delivery by state). It has no LIMIT, which
 // would count reminders: the reader stops after the registrations it wants.
-func upcomingOfUserSQL(d Dialect) string {
+//
+// On SQLite the two instants are read as their text, which anyTime parses
+// in the form they are stored in: modernc.org/sqlite, for a DATETIME
+// column, first tries a form they are never in, and the failed parse's
+// error is a fifth of the page's allocations.
+//
+// With page set it reads only what the Upcoming page shows (UpcomingPage):
+// every column of a row costs the SQLite driver a copy under two mutexes.
+func upcomingOfUserSQL(d Dialect, page bool) string {
 	hint := ` INDEXED BY deliveries_once`
+	start, due := `CAST(r.start_at AS TEXT)`, `CAST(d.due_at AS TEXT)`
 	if d == MySQL {
 		hint = ` FORCE INDEX (deliveries_once)`
+		start, due = `r.start_at`, `d.due_at`
 	}
-	return `SELECT r.id, r.event_id, r.rule_id, r.origin, r.title, r.message, r.start_at, r.time_zone, r.channels, r.leads,
-COALESCE(e.location, ''), COALESCE(e.url, ''), d.id, d.channel, d.lead_seconds, d.due_at, d.state
+	columns := `r.id, r.event_id, r.rule_id, r.title, r.message, ` + start + `, COALESCE(e.location, ''), COALESCE(e.url, ''),
+d.id, d.channel, d.lead_seconds, ` + due
+	if !page {
+		columns += `, r.origin, r.time_zone, r.channels, r.leads, d.state`
+	}
+	return `SELECT ` + columns + `
 FROM registrations r LEFT JOIN events e ON e.id = r.event_id
 LEFT JOIN deliveries d` + hint + ` ON d.registration_id = r.id AND d.state IN ('pending', 'sending')
 WHERE r.user_id = ? AND r.status = ? AND r.start_at > ? AND r.origin <> ?
@@ -67,14 +81,17 @@ ORDER BY r.start_at, r.id`
 // MaxUpcoming), each with its pending reminders by due time: one
 // statement. The registration that carries test notifications is left out.
 func (s *Store) UpcomingOfUser(ctx context.Context, userID int64, now time.Time, limit int) ([]Upcoming, error) {
-	rows, err := s.db.QueryContext(ctx, upcomingOfUserSQL(s.dialect), userID, RegistrationActive, dbTime(now), OriginTest)
-	return readUpcoming(rows, err, userID, limit)
+	rows, err := s.db.QueryContext(ctx, upcomingOfUserSQL(s.dialect, false), userID, RegistrationActive, dbTime(now), OriginTest)
+	return readUpcoming(rows, err, userID, limit, false)
 }
 
 // readUpcoming reads the answer of upcomingOfUserSQL: a row per reminder
 // (or one with NULLs for a registration with none), up to limit
-// registrations.
-func readUpcoming(rows *sql.Rows, err error, userID int64, limit int) ([]Upcoming, error) {
+// registrations; with page set, the columns of upcomingOfUserSQL's page
+// form only. Every row is scanned into the same upcomingRow, and a
+// registration's own columns are kept only from its first row: the page a
+// member opens most allocates per reminder only what it shows.
+func readUpcoming(rows *sql.Rows, err error, userID int64, limit int, page bool) ([]Upcoming, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upcoming of user #%d: %w", userID, err)
 	}
@@ -82,21 +99,26 @@ func readUpcoming(rows *sql.Rows, err error, userID int64, limit int) ([]Upcomin
 	if limit <= 0 || limit > MaxUpcoming {
 		limit = MaxUpcoming
 	}
-	var out []Upcoming
+	out := make([]Upcoming, 0, 16)
+	row := newUpcomingRow(page)
 	for rows.Next() {
-		u, rem, err := scanUpcoming(rows)
-		if err != nil {
+		if err := rows.Scan(row.dest...); err != nil {
 			return nil, fmt.Errorf("upcoming of user #%d: %w", userID, err)
 		}
-		if n := len(out); n == 0 || out[n-1].ID != u.ID {
+		if n := len(out); n == 0 || out[n-1].ID != row.u.ID {
 			if n == limit {
 				break
 			}
+			u, err := row.upcoming()
+			if err != nil {
+				return nil, fmt.Errorf("upcoming of user #%d: %w", userID, err)
+			}
 			out = append(out, u)
 		}
-		if rem != nil {
+		if row.remID.Valid {
 			last := &out[len(out)-1]
-			last.Pending = append(last.Pending, *rem)
+			last.Pending = append(last.Pending, Reminder{ID: row.remID.Int64, Channel: schedule.Channel(row.remChannel.String),
+				Lead: time.Duration(row.leadSeconds.Int64) * time.Second, DueAt: row.due.Time, State: DeliveryState(row.remState.String)})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -110,29 +132,41 @@ func readUpcoming(rows *sql.Rows, err error, userID int64, limit int) ([]Upcomin
 	return out, nil
 }
 
-// scanUpcoming reads a row of upcomingOfUserSQL: the registration, and its
-// reminder (nil when it has none pending).
-func scanUpcoming(row scanner) (Upcoming, *Reminder, error) {
-	var u Upcoming
-	var eventID, ruleID, remID, leadSeconds sql.NullInt64
-	var channels, leads string
-	var remChannel, remState sql.NullString
-	var due anyTime
-	if err := row.Scan(&u.ID, &eventID, &ruleID, &u.Origin, &u.Title, &u.Message, &u.StartAt, &u.TimeZone, &channels, &leads,
-		&u.Location, &u.URL, &remID, &remChannel, &leadSeconds, &due, &remState); err != nil {
-		return Upcoming{}, nil, err
+// upcomingRow is where a row of upcomingOfUserSQL is scanned: the
+// registration's columns, then its reminder's (NULL when it has none).
+type upcomingRow struct {
+	u                                   Upcoming
+	eventID, ruleID, remID, leadSeconds sql.NullInt64
+	channels, leads                     string
+	remChannel, remState                sql.NullString
+	start, due                          anyTime
+	page                                bool  // the page's columns only
+	dest                                []any // the fields above, in the statement's order
+}
+
+func newUpcomingRow(page bool) *upcomingRow {
+	r := &upcomingRow{page: page}
+	r.dest = []any{&r.u.ID, &r.eventID, &r.ruleID, &r.u.Title, &r.u.Message, &r.start, &r.u.Location, &r.u.URL,
+		&r.remID, &r.remChannel, &r.leadSeconds, &r.due}
+	if !page {
+		r.dest = append(r.dest, &r.u.Origin, &r.u.TimeZone, &r.channels, &r.leads, &r.remState)
 	}
-	u.EventID, u.RuleID = eventID.Int64, ruleID.Int64
+	return r
+}
+
+// upcoming is the registration of the row scanned last, without reminders.
+func (r *upcomingRow) upcoming() (Upcoming, error) {
+	u := r.u
+	u.EventID, u.RuleID, u.StartAt = r.eventID.Int64, r.ruleID.Int64, r.start.Time
+	if r.page {
+		return u, nil
+	}
 	var err error
-	if u.Channels, err = schedule.ParseChannels(channels); err != nil {
-		return Upcoming{}, nil, fmt.Errorf("registration #%d channels: %w", u.ID, err)
+	if u.Channels, err = schedule.ParseChannels(r.channels); err != nil {
+		return Upcoming{}, fmt.Errorf("registration #%d channels: %w", u.ID, err)
 	}
-	if u.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-		return Upcoming{}, nil, fmt.Errorf("registration #%d leads: %w", u.ID, err)
+	if u.Leads, err = schedule.DecodeLeadSeconds(r.leads); err != nil {
+		return Upcoming{}, fmt.Errorf("registration #%d leads: %w", u.ID, err)
 	}
-	if !remID.Valid {
-		return u, nil, nil
-	}
-	return u, &Reminder{ID: remID.Int64, Channel: schedule.Channel(remChannel.String), Lead: time.Duration(leadSeconds.Int64) * time.Second,
-		DueAt: due.Time, State: DeliveryState(remState.String)}, nil
+	return u, nil
 }
