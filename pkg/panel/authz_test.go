@@ -277,6 +277,8 @@ func authCases() []authCase {
 		{"POST /api/v1/users", func(f *fixture, who string) (request, func() error) {
 			return request{method: "POST", path: "/api/v1/users", json: fmt.Sprintf(`{"login": "u%d"}`, time.Now().UnixNano())}, nil
 		}, map[string]int{"": signIn, "alice": denied, "bob": denied, "root": http.StatusCreated}, ""},
+		{"GET /admin/send", plain("GET", "/admin/send", nil, ""), adminsOnly, ""},
+		{"POST /admin/send", plain("POST", "/admin/send", url.Values{"users": {"alice"}, "title": {"T"}, "message": {"m"}, "channels": {"log"}, "confirm": {"1"}}, ""), adminsOnly, ""},
 		{"PATCH /api/v1/users/{login}", plain("PATCH", "/api/v1/users/bob", nil, `{"display_name": "Bob"}`), adminsOnly, ""},
 		{"GET /api/v1/calendars", plain("GET", "/api/v1/calendars", nil, ""), adminsOnly, ""},
 		{"GET /api/v1/deliveries", plain("GET", "/api/v1/deliveries", nil, ""), adminsOnly, ""},

@@ -51,6 +51,7 @@ func (v *view) Err(name string) string { return v.Errors[name] }
 var pageNames = []string{
 	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack",
 	"admin_users", "admin_user", "admin_registrations", "admin_rules", "admin_calendars", "admin_deliveries", "admin_delivery",
+	"admin_send",
 }
 
 // templateFuncs are the helpers templates use; none of them returns HTML,
@@ -228,6 +229,7 @@ var flashText = map[string]string{
 	"token-deleted":      "PanelDoneTokenDeleted",
 	"user-saved":         "PanelDoneUserSaved",
 	"signed-out":         "PanelDoneSignedOut",
+	"message-sent":       "PanelDoneMessageSent",
 }
 
 // redirect answers a change with 303 to target.

@@ -76,6 +76,8 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/calendars", admin, s.adminCalendarsPage},
 		{"GET /admin/deliveries", admin, s.adminDeliveriesPage},
 		{"GET /admin/deliveries/{id}", admin, s.adminDeliveryPage},
+		{"GET /admin/send", admin, s.adminSendPage},
+		{"POST /admin/send", admin, s.adminSendSubmit},
 
 		// The JSON API.
 		{"GET /api/v1/me", member, s.apiMe},
