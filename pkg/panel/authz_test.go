@@ -224,6 +224,9 @@ func authCases() []authCase {
 		{"GET /inbox", plain("GET", "/inbox", nil, ""), ownData, "Alice's inbox secret"},
 		{"POST /inbox/{id}/read", onInboxItem("POST", "/inbox/%d/read", ""), personal, ""},
 		{"POST /inbox/read-all", onInboxItem("POST", "/inbox/read-all", ""), ownData, ""},
+		{"GET /events/inbox", func(*fixture, string) (request, func() error) {
+			return request{method: "GET", path: "/events/inbox", stream: true}, nil
+		}, ownData, "Alice's inbox secret"},
 		{"GET /tokens", plain("GET", "/tokens", nil, ""), ownData, "alice token name"},
 		{"POST /tokens", plain("POST", "/tokens", url.Values{"name": {"a script"}}, ""), ownData, ""},
 		{"POST /tokens/{id}/delete", onToken("POST", "/tokens/%d/delete"), personal, ""},
@@ -318,7 +321,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				req.as = who
 				w := f.do(req)
 				what := fmt.Sprintf("%s as %q (%s %s)", c.route, who, req.method, req.path)
-				checkOutcome(t, what, w, c.want[who], strings.HasPrefix(req.path, "/api/"))
+				checkOutcome(t, what, w, c.want[who], strings.HasPrefix(req.path, "/api/") || strings.HasPrefix(req.path, "/events/"))
 				if c.want[who] == notFound && intact != nil {
 					if err := intact(); err != nil {
 						t.Errorf("%s changed alice's things: %v", what, err)

@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 		{"GET /inbox", member, s.inboxPage},
 		{"POST /inbox/{id}/read", member, s.inboxRead},
 		{"POST /inbox/read-all", member, s.inboxReadAll},
+		{"GET /events/inbox", member, s.inboxEvents},
 		{"GET /tokens", member, s.tokensPage},
 		{"POST /tokens", member, s.tokensCreate},
 		{"POST /tokens/{id}/delete", member, s.tokensDelete},
