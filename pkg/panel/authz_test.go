@@ -227,6 +227,8 @@ func authCases() []authCase {
 		{"GET /events/inbox", func(*fixture, string) (request, func() error) {
 			return request{method: "GET", path: "/events/inbox", stream: true}, nil
 		}, ownData, "Alice's inbox secret"},
+		{"GET /groups", plain("GET", "/groups", nil, ""), ownData, ""},
+		{"POST /groups/preferences", plain("POST", "/groups/preferences", url.Values{"channels": {"push,sms"}, "leads": {"10m"}}, ""), ownData, ""},
 		{"GET /tokens", plain("GET", "/tokens", nil, ""), ownData, "alice token name"},
 		{"POST /tokens", plain("POST", "/tokens", url.Values{"name": {"a script"}}, ""), ownData, ""},
 		{"POST /tokens/{id}/delete", onToken("POST", "/tokens/%d/delete"), personal, ""},

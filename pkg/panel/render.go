@@ -49,7 +49,7 @@ func (v *view) Err(name string) string { return v.Errors[name] }
 
 // pageNames are the templates under templates/, besides layout.html.
 var pageNames = []string{
-	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack",
+	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack", "groups",
 	"admin_users", "admin_user", "admin_registrations", "admin_rules", "admin_calendars", "admin_deliveries", "admin_delivery",
 	"admin_send",
 }
@@ -230,6 +230,7 @@ var flashText = map[string]string{
 	"user-saved":         "PanelDoneUserSaved",
 	"signed-out":         "PanelDoneSignedOut",
 	"message-sent":       "PanelDoneMessageSent",
+	"preferences-saved":  "PanelDonePreferencesSaved",
 }
 
 // redirect answers a change with 303 to target.

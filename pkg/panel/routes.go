@@ -55,6 +55,8 @@ func (s *Server) routeTable() []route {
 		{"POST /inbox/{id}/read", member, s.inboxRead},
 		{"POST /inbox/read-all", member, s.inboxReadAll},
 		{"GET /events/inbox", member, s.inboxEvents},
+		{"GET /groups", member, s.groupsPage},
+		{"POST /groups/preferences", member, s.groupsPreferences},
 		{"GET /tokens", member, s.tokensPage},
 		{"POST /tokens", member, s.tokensCreate},
 		{"POST /tokens/{id}/delete", member, s.tokensDelete},
