@@ -282,6 +282,11 @@ func authCases() []authCase {
 		{"POST /api/v1/users", func(f *fixture, who string) (request, func() error) {
 			return request{method: "POST", path: "/api/v1/users", json: fmt.Sprintf(`{"login": "u%d"}`, time.Now().UnixNano())}, nil
 		}, map[string]int{"": signIn, "alice": denied, "bob": denied, "root": http.StatusCreated}, ""},
+		{"GET /admin/groups", plain("GET", "/admin/groups", nil, ""), adminsOnly, ""},
+		{"POST /admin/groups", plain("POST", "/admin/groups", url.Values{"name": {"newgroup"}}, ""), adminsOnly, ""},
+		{"GET /admin/groups/{name}", onGroup("GET", "/admin/groups/%s", nil), adminsOnly, ""},
+		{"POST /admin/groups/{name}/members", onGroup("POST", "/admin/groups/%s/members", url.Values{"logins": {"bob"}}), adminsOnly, ""},
+		{"POST /admin/groups/{name}/members/{login}/remove", onGroup("POST", "/admin/groups/%s/members/alice/remove", url.Values{}), adminsOnly, ""},
 		{"GET /admin/send", plain("GET", "/admin/send", nil, ""), adminsOnly, ""},
 		{"POST /admin/send", plain("POST", "/admin/send", url.Values{"users": {"alice"}, "title": {"T"}, "message": {"m"}, "channels": {"log"}, "confirm": {"1"}}, ""), adminsOnly, ""},
 		{"PATCH /api/v1/users/{login}", plain("PATCH", "/api/v1/users/bob", nil, `{"display_name": "Bob"}`), adminsOnly, ""},

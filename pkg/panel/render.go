@@ -51,7 +51,7 @@ func (v *view) Err(name string) string { return v.Errors[name] }
 var pageNames = []string{
 	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack", "groups",
 	"admin_users", "admin_user", "admin_registrations", "admin_rules", "admin_calendars", "admin_deliveries", "admin_delivery",
-	"admin_send",
+	"admin_send", "admin_groups", "admin_group",
 }
 
 // templateFuncs are the helpers templates use; none of them returns HTML,

@@ -79,6 +79,11 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/calendars", admin, s.adminCalendarsPage},
 		{"GET /admin/deliveries", admin, s.adminDeliveriesPage},
 		{"GET /admin/deliveries/{id}", admin, s.adminDeliveryPage},
+		{"GET /admin/groups", admin, s.adminGroupsPage},
+		{"POST /admin/groups", admin, s.adminGroupsCreate},
+		{"GET /admin/groups/{name}", admin, s.adminGroupPage},
+		{"POST /admin/groups/{name}/members", admin, s.adminGroupMembers},
+		{"POST /admin/groups/{name}/members/{login}/remove", admin, s.adminGroupMemberRemove},
 		{"GET /admin/send", admin, s.adminSendPage},
 		{"POST /admin/send", admin, s.adminSendSubmit},
 
