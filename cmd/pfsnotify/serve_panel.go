@@ -74,5 +74,5 @@ func runServePanel(ctx context.Context, a *app) error {
 	}
 	defer p.Close()
 	go p.Maintain(ctx, time.Hour)
-	return httpserver.Run(ctx, httpserver.Options{Addr: a.cfg.Panel.Listen, Handler: p, Log: a.log})
+	return httpserver.Run(ctx, httpserver.Options{Addr: a.cfg.Panel.Listen, Handler: p, Log: a.log, OnShutdown: p.CloseStreams})
 }

@@ -26,7 +26,7 @@ const RetryAfterSeconds = 5
 // is given.
 func Deadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), lastingKey{}, r.Context()), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -35,3 +35,17 @@ func Deadline(d time.Duration, next http.Handler) http.Handler {
 // SetRetryAfter sets the Retry-After header of a 503: call it before
 // WriteHeader.
 func SetRetryAfter(h http.Header) { h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds)) }
+
+// lastingKey holds the request's context as it was before Deadline.
+type lastingKey struct{}
+
+// Lasting returns ctx (a request's) without the deadline Deadline gave it:
+// for an answer that lasts (a stream of events), which still ends when the
+// client goes away. Bound each database call under it with a deadline of
+// its own. A context that Deadline did not make is returned as it is.
+func Lasting(ctx context.Context) context.Context {
+	if parent, ok := ctx.Value(lastingKey{}).(context.Context); ok {
+		return parent
+	}
+	return ctx
+}

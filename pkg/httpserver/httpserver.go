@@ -24,6 +24,10 @@ type Options struct {
 	// Ready, when set, is called with the address listened on (tests pass
 	// ":0" and learn the port).
 	Ready func(addr net.Addr)
+	// OnShutdown, when set, is called as shutdown begins: it ends the
+	// answers that last (streams of events), which would otherwise hold
+	// the shutdown until ShutdownTimeout.
+	OnShutdown func()
 }
 
 // Run serves until ctx ends, then shuts down gracefully. The timeouts bound
@@ -45,6 +49,9 @@ func Run(ctx context.Context, opts Options) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if opts.OnShutdown != nil {
+		srv.RegisterOnShutdown(opts.OnShutdown)
 	}
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())

@@ -105,6 +105,9 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, p *prin
 		case err != nil:
 			return err
 		default:
+			if disabled {
+				s.inbox.endUser(u.ID)
+			}
 			return redirect(w, r, "/admin/users/"+url.PathEscape(u.Login)+"?done=user-saved")
 		}
 	}
@@ -130,6 +133,7 @@ func (s *Server) adminUserPassword(w http.ResponseWriter, r *http.Request, p *pr
 	if _, err := s.opts.Store.DeleteUserSessions(r.Context(), u.ID); err != nil {
 		return err
 	}
+	s.inbox.endUser(u.ID)
 	s.log.Info("password reset", "login", u.Login, "by", p.user.Login)
 	w.Header().Set("Cache-Control", "no-store")
 	return s.adminUserView(w, r, p, http.StatusOK, u, userForm(u), nil, pw)

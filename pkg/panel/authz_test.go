@@ -224,6 +224,11 @@ func authCases() []authCase {
 		{"GET /inbox", plain("GET", "/inbox", nil, ""), ownData, "Alice's inbox secret"},
 		{"POST /inbox/{id}/read", onInboxItem("POST", "/inbox/%d/read", ""), personal, ""},
 		{"POST /inbox/read-all", onInboxItem("POST", "/inbox/read-all", ""), ownData, ""},
+		{"GET /events/inbox", func(*fixture, string) (request, func() error) {
+			return request{method: "GET", path: "/events/inbox", stream: true}, nil
+		}, ownData, "Alice's inbox secret"},
+		{"GET /groups", plain("GET", "/groups", nil, ""), ownData, ""},
+		{"POST /groups/preferences", plain("POST", "/groups/preferences", url.Values{"channels": {"push,sms"}, "leads": {"10m"}}, ""), ownData, ""},
 		{"GET /tokens", plain("GET", "/tokens", nil, ""), ownData, "alice token name"},
 		{"POST /tokens", plain("POST", "/tokens", url.Values{"name": {"a script"}}, ""), ownData, ""},
 		{"POST /tokens/{id}/delete", onToken("POST", "/tokens/%d/delete"), personal, ""},
@@ -277,6 +282,13 @@ func authCases() []authCase {
 		{"POST /api/v1/users", func(f *fixture, who string) (request, func() error) {
 			return request{method: "POST", path: "/api/v1/users", json: fmt.Sprintf(`{"login": "u%d"}`, time.Now().UnixNano())}, nil
 		}, map[string]int{"": signIn, "alice": denied, "bob": denied, "root": http.StatusCreated}, ""},
+		{"GET /admin/groups", plain("GET", "/admin/groups", nil, ""), adminsOnly, ""},
+		{"POST /admin/groups", plain("POST", "/admin/groups", url.Values{"name": {"newgroup"}}, ""), adminsOnly, ""},
+		{"GET /admin/groups/{name}", onGroup("GET", "/admin/groups/%s", nil), adminsOnly, ""},
+		{"POST /admin/groups/{name}/members", onGroup("POST", "/admin/groups/%s/members", url.Values{"logins": {"bob"}}), adminsOnly, ""},
+		{"POST /admin/groups/{name}/members/{login}/remove", onGroup("POST", "/admin/groups/%s/members/alice/remove", url.Values{}), adminsOnly, ""},
+		{"GET /admin/send", plain("GET", "/admin/send", nil, ""), adminsOnly, ""},
+		{"POST /admin/send", plain("POST", "/admin/send", url.Values{"users": {"alice"}, "title": {"T"}, "message": {"m"}, "channels": {"log"}, "confirm": {"1"}}, ""), adminsOnly, ""},
 		{"PATCH /api/v1/users/{login}", plain("PATCH", "/api/v1/users/bob", nil, `{"display_name": "Bob"}`), adminsOnly, ""},
 		{"GET /api/v1/calendars", plain("GET", "/api/v1/calendars", nil, ""), adminsOnly, ""},
 		{"GET /api/v1/deliveries", plain("GET", "/api/v1/deliveries", nil, ""), adminsOnly, ""},
@@ -316,7 +328,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				req.as = who
 				w := f.do(req)
 				what := fmt.Sprintf("%s as %q (%s %s)", c.route, who, req.method, req.path)
-				checkOutcome(t, what, w, c.want[who], strings.HasPrefix(req.path, "/api/"))
+				checkOutcome(t, what, w, c.want[who], strings.HasPrefix(req.path, "/api/") || strings.HasPrefix(req.path, "/events/"))
 				if c.want[who] == notFound && intact != nil {
 					if err := intact(); err != nil {
 						t.Errorf("%s changed alice's things: %v", what, err)

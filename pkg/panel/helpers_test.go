@@ -123,6 +123,9 @@ type request struct {
 	form         url.Values
 	json         string
 	header       map[string]string
+	// stream: the answer is a stream of events, read until its first
+	// flush (then the client goes away).
+	stream bool
 }
 
 // do serves req and returns the answer.
@@ -132,7 +135,26 @@ func (f *fixture) do(req request) *httptest.ResponseRecorder {
 	if req.as != "" {
 		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: f.token[req.as]})
 	}
+	if req.stream {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		w := &streamRecorder{ResponseRecorder: httptest.NewRecorder(), gone: cancel}
+		f.srv.ServeHTTP(w, r.WithContext(ctx))
+		return w.ResponseRecorder
+	}
 	return serve(f, r)
+}
+
+// streamRecorder records an answer until its first flush, when the client
+// goes away (its context is cancelled).
+type streamRecorder struct {
+	*httptest.ResponseRecorder
+	gone func()
+}
+
+func (w *streamRecorder) Flush() {
+	w.ResponseRecorder.Flush()
+	w.gone()
 }
 
 // httptestRequest builds req, from 192.0.2.10.

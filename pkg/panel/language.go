@@ -88,6 +88,7 @@ var scriptWords = map[string]string{
 	"blockedNow": "PanelJSBlockedNow", "off": "PanelJSOff", "couldNotTurnOn": "PanelJSCouldNotTurnOn",
 	"couldNotCheck": "PanelJSCouldNotCheck", "received": "PanelJSReceived", "cannotPreview": "PanelJSCannotPreview",
 	"matching": "PanelMatching", "noMatch": "PanelNoMatch", "andMore": "PanelAndMore",
+	"arrived": "PanelJSArrived",
 }
 
 // Words are the script's sentences in the page's language, as JSON for

@@ -63,6 +63,9 @@ type Options struct {
 	AllowPrivatePush bool
 	// BcryptCost is the cost of new password hashes; 0: DefaultBcryptCost.
 	BcryptCost int
+	// InboxPoll is how often a live inbox reads its person's inbox state;
+	// 0: DefaultInboxPoll.
+	InboxPoll time.Duration
 }
 
 // maxBody bounds every request body: forms and JSON are small.
@@ -89,6 +92,7 @@ type Server struct {
 	words     sync.Map          // *locale.Language -> the page script's sentences (view.Words)
 	zones     sync.Map          // zone name -> *time.Location: loading one reads a file
 	buffers   sync.Pool         // *bytes.Buffer for rendering pages
+	inbox     *inboxHub         // the live inboxes (GET /events/inbox)
 }
 
 // New checks opts, parses the templates, prepares the hot reads and builds
@@ -124,6 +128,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
+	if s.opts.InboxPoll <= 0 {
+		s.opts.InboxPoll = DefaultInboxPoll
+	}
+	s.inbox = newInboxHub(opts.Store.InboxStateOf, s.opts.InboxPoll, s.log)
 	if s.opts.BcryptCost == 0 {
 		s.opts.BcryptCost = DefaultBcryptCost
 	}
@@ -194,8 +202,11 @@ func publicOrigin(publicURL string) string {
 	return scheme + "://" + host
 }
 
-// isAPI reports whether r is for the JSON API.
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// isAPI reports whether r is for the JSON API, or a stream of events
+// (which a script reads: it gets a status and JSON, not a page).
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/events/")
+}
 
 // securityHeaders sets what every answer carries: a strict CSP (scripts
 // and styles only from this origin, nothing inline), no framing, no

@@ -49,8 +49,9 @@ func (v *view) Err(name string) string { return v.Errors[name] }
 
 // pageNames are the templates under templates/, besides layout.html.
 var pageNames = []string{
-	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack",
+	"error", "signin", "upcoming", "register", "rules", "contact", "browser", "inbox", "tokens", "ack", "groups",
 	"admin_users", "admin_user", "admin_registrations", "admin_rules", "admin_calendars", "admin_deliveries", "admin_delivery",
+	"admin_send", "admin_groups", "admin_group",
 }
 
 // templateFuncs are the helpers templates use; none of them returns HTML,
@@ -228,6 +229,8 @@ var flashText = map[string]string{
 	"token-deleted":      "PanelDoneTokenDeleted",
 	"user-saved":         "PanelDoneUserSaved",
 	"signed-out":         "PanelDoneSignedOut",
+	"message-sent":       "PanelDoneMessageSent",
+	"preferences-saved":  "PanelDonePreferencesSaved",
 }
 
 // redirect answers a change with 303 to target.

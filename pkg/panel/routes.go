@@ -54,6 +54,9 @@ func (s *Server) routeTable() []route {
 		{"GET /inbox", member, s.inboxPage},
 		{"POST /inbox/{id}/read", member, s.inboxRead},
 		{"POST /inbox/read-all", member, s.inboxReadAll},
+		{"GET /events/inbox", member, s.inboxEvents},
+		{"GET /groups", member, s.groupsPage},
+		{"POST /groups/preferences", member, s.groupsPreferences},
 		{"GET /tokens", member, s.tokensPage},
 		{"POST /tokens", member, s.tokensCreate},
 		{"POST /tokens/{id}/delete", member, s.tokensDelete},
@@ -76,6 +79,13 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/calendars", admin, s.adminCalendarsPage},
 		{"GET /admin/deliveries", admin, s.adminDeliveriesPage},
 		{"GET /admin/deliveries/{id}", admin, s.adminDeliveryPage},
+		{"GET /admin/groups", admin, s.adminGroupsPage},
+		{"POST /admin/groups", admin, s.adminGroupsCreate},
+		{"GET /admin/groups/{name}", admin, s.adminGroupPage},
+		{"POST /admin/groups/{name}/members", admin, s.adminGroupMembers},
+		{"POST /admin/groups/{name}/members/{login}/remove", admin, s.adminGroupMemberRemove},
+		{"GET /admin/send", admin, s.adminSendPage},
+		{"POST /admin/send", admin, s.adminSendSubmit},
 
 		// The JSON API.
 		{"GET /api/v1/me", member, s.apiMe},

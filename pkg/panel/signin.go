@@ -113,6 +113,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, p *principal) e
 		if err := s.opts.Store.DeleteSession(r.Context(), p.token); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		s.inbox.endSession(p.token)
 	}
 	s.clearSessionCookie(w)
 	return redirect(w, r, "/signin?done=signed-out")

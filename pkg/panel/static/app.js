@@ -214,7 +214,68 @@
     navigator.serviceWorker.startMessages();
   }
 
+  // The live inbox: the unread badge (every page) and the inbox page follow
+  // the person's inbox as notifications arrive and are read on any device,
+  // through the server's stream of events. Without it the pages work as
+  // they are, on reload.
+  function setBadge(unread, label) {
+    const nav = document.getElementById("nav-inbox");
+    if (!nav) return;
+    let badge = document.getElementById("unread-count");
+    if (unread <= 0) {
+      if (badge) badge.remove();
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      badge.id = "unread-count";
+      nav.append(" ", badge);
+    }
+    badge.textContent = String(unread);
+    badge.setAttribute("aria-label", label || String(unread));
+  }
+
+  // refreshInbox reloads the inbox's list from the server (the same page,
+  // rendered there in the person's language), when the newest page is shown.
+  let refreshing = null;
+  async function refreshInbox() {
+    const section = document.getElementById("inbox-live");
+    if (!section || new URLSearchParams(window.location.search).has("before")) return;
+    const res = await fetch("/inbox", { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!res.ok) return;
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const fresh = doc.getElementById("inbox-live");
+    if (fresh) section.replaceWith(document.importNode(fresh, true));
+  }
+
+  function setUpLiveInbox() {
+    if (!signedIn || !("EventSource" in window)) return;
+    const shown = document.getElementById("unread-count");
+    let last = { count: -1, unread: shown ? Number(shown.textContent) : 0 };
+    const events = new EventSource("/events/inbox");
+    events.addEventListener("inbox", (ev) => {
+      let now;
+      try {
+        now = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      setBadge(now.unread, now.label);
+      document.body.dataset.inboxUnread = String(now.unread);
+      const arrived = last.count >= 0 && now.count > last.count;
+      const changed = now.count !== last.count && last.count >= 0 || now.unread !== last.unread;
+      last = now;
+      if (arrived) say(w("arrived", "A new notification arrived."));
+      if (changed) {
+        refreshing = (refreshing || Promise.resolve()).then(refreshInbox).catch(() => {});
+      }
+    });
+    window.addEventListener("pagehide", () => events.close());
+  }
+
   window.pfsnotify = { sendSubscription, refresh };
+  setUpLiveInbox();
 
   if (pushSection) {
     setUpBrowserPage().catch((err) => setStatus(w("couldNotCheck", "Could not check notifications:") + " " + err.message));
