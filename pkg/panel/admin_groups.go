@@ -17,7 +17,7 @@ func (s *Server) adminGroupsView(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "admin_groups", &view{Title: "Groups", Nav: "admin", Form: f, Errors: errs, Data: groups})
+	return s.page(w, r, p, status, "admin_groups", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, Data: groups})
 }
 
 // adminGroupsCreate adds a group, as `pfsnotify group add` does.
@@ -62,7 +62,7 @@ func (s *Server) adminGroupView(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "admin_group", &view{Title: "Group " + g.Name, Nav: "admin", Form: f, Errors: errs,
+	return s.page(w, r, p, status, "admin_group", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs,
 		Data: adminGroupData{Group: g, Members: members, Users: users}})
 }
 

@@ -257,3 +257,28 @@ func TestAdminWordsAreInTheCatalogues(t *testing.T) {
 		}
 	}
 }
+
+// The pages that came with groups and messages sent now speak the admin's
+// language too.
+func TestAdminGroupAndSendPagesInJapanese(t *testing.T) {
+	f, _ := adminLangFixture(t)
+	if _, err := f.st.CreateGroup(context.Background(), store.Group{Name: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"/admin/send", "メッセージを送る"},
+		{"/admin/groups", "グループを追加"},
+		{"/admin/groups/ops", "メンバーを追加"},
+	} {
+		w := f.do(request{method: "GET", path: tt.path, as: "yamada"})
+		body := w.Body.String()
+		if w.Code != 200 || !strings.Contains(body, tt.want) || !strings.Contains(body, `<html lang="ja`) {
+			t.Errorf("%s as a ja admin: got %d; want Japanese (%q)", tt.path, w.Code, tt.want)
+		}
+		for _, english := range []string{"Send a message", "Add a group", "Add people", "Who gets it", "Groups"} {
+			if strings.Contains(body, ">"+english+"<") {
+				t.Errorf("%s as a ja admin shows %q", tt.path, english)
+			}
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (s *Server) adminSendView(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	d.Groups = groups
-	return s.page(w, r, p, status, "admin_send", &view{Title: "Send a message", Nav: "admin", Form: f, Errors: errs, Data: d})
+	return s.page(w, r, p, status, "admin_send", &view{TitleID: "PanelAdminSendTitle", Nav: "admin", Form: f, Errors: errs, Data: d})
 }
 
 // adminSendSubmit is both steps of sending: without confirm it shows who
