@@ -64,11 +64,8 @@ func scanGroupRule(row interface{ Scan(...any) error }, extra ...any) (GroupRule
 	}
 	r.CalendarID, r.CreatedAt, r.UpdatedAt = calendarID.Int64, created.Time, updated.Time
 	var err error
-	if r.Channels, err = schedule.ParseChannels(channels); err != nil {
-		return GroupRule{}, fmt.Errorf("group rule #%d channels: %w", r.ID, err)
-	}
-	if r.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-		return GroupRule{}, fmt.Errorf("group rule #%d leads: %w", r.ID, err)
+	if r.Channels, r.Leads, err = decodeChannelsLeads(fmt.Sprintf("group rule #%d", r.ID), channels, leads); err != nil {
+		return GroupRule{}, err
 	}
 	return r, nil
 }
@@ -99,14 +96,8 @@ func (s *Store) CreateGroupRule(ctx context.Context, r GroupRule) (GroupRule, er
 		case err != nil:
 			return fmt.Errorf("group %q: %w", r.GroupName, err)
 		}
-		if r.CalendarID != 0 {
-			var one int
-			switch err := tx.QueryRowContext(ctx, calendarExistsSQL, r.CalendarID).Scan(&one); {
-			case errors.Is(err, sql.ErrNoRows):
-				fe.add("calendar", "no calendar #%d", r.CalendarID)
-			case err != nil:
-				return fmt.Errorf("calendar #%d: %w", r.CalendarID, err)
-			}
+		if err := checkCalendarTx(ctx, tx, r.CalendarID, &fe); err != nil {
+			return err
 		}
 		rule := Rule{Pattern: r.Pattern, Channels: r.Channels, Leads: r.Leads}
 		rule.validate(&fe)

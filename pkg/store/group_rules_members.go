@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 )
 
 // MemberRule is a group rule as it applies to one member: a Rule with
@@ -74,11 +72,9 @@ func (s *Store) MemberRules(ctx context.Context, f MemberRuleFilter) ([]MemberRu
 		if prefChannels.Valid && prefLeads.Valid {
 			channels, leads = prefChannels.String, prefLeads.String
 		}
-		if m.Channels, err = schedule.ParseChannels(channels); err != nil {
-			return nil, fmt.Errorf("member rules: group rule g%d for user #%d: channels: %w", m.GroupRuleID, m.UserID, err)
-		}
-		if m.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-			return nil, fmt.Errorf("member rules: group rule g%d for user #%d: leads: %w", m.GroupRuleID, m.UserID, err)
+		what := fmt.Sprintf("member rules: group rule g%d for user #%d", m.GroupRuleID, m.UserID)
+		if m.Channels, m.Leads, err = decodeChannelsLeads(what, channels, leads); err != nil {
+			return nil, err
 		}
 		out = append(out, m)
 	}

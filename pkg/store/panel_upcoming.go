@@ -162,11 +162,8 @@ func (r *upcomingRow) upcoming() (Upcoming, error) {
 		return u, nil
 	}
 	var err error
-	if u.Channels, err = schedule.ParseChannels(r.channels); err != nil {
-		return Upcoming{}, fmt.Errorf("registration #%d channels: %w", u.ID, err)
-	}
-	if u.Leads, err = schedule.DecodeLeadSeconds(r.leads); err != nil {
-		return Upcoming{}, fmt.Errorf("registration #%d leads: %w", u.ID, err)
+	if u.Channels, u.Leads, err = decodeChannelsLeads(fmt.Sprintf("registration #%d", u.ID), r.channels, r.leads); err != nil {
+		return Upcoming{}, err
 	}
 	return u, nil
 }

@@ -34,11 +34,8 @@ func (s *Store) PreferencesOf(ctx context.Context, userID int64) (Preferences, b
 		return Preferences{}, false, fmt.Errorf("preferences of user #%d: %w", userID, err)
 	}
 	p := Preferences{UpdatedAt: updated.Time}
-	if p.Channels, err = schedule.ParseChannels(channels); err != nil {
-		return Preferences{}, false, fmt.Errorf("preferences of user #%d: channels: %w", userID, err)
-	}
-	if p.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-		return Preferences{}, false, fmt.Errorf("preferences of user #%d: leads: %w", userID, err)
+	if p.Channels, p.Leads, err = decodeChannelsLeads(fmt.Sprintf("preferences of user #%d", userID), channels, leads); err != nil {
+		return Preferences{}, false, err
 	}
 	return p, true, nil
 }

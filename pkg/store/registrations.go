@@ -254,11 +254,8 @@ func scanRegistration(row interface{ Scan(...any) error }, extra ...any) (Regist
 	}
 	r.EventID, r.RuleID, r.CancelledAt = eventID.Int64, ruleID.Int64, cancelledAt.Time
 	var err error
-	if r.Channels, err = schedule.ParseChannels(channels); err != nil {
-		return Registration{}, fmt.Errorf("registration #%d channels: %w", r.ID, err)
-	}
-	if r.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-		return Registration{}, fmt.Errorf("registration #%d leads: %w", r.ID, err)
+	if r.Channels, r.Leads, err = decodeChannelsLeads(fmt.Sprintf("registration #%d", r.ID), channels, leads); err != nil {
+		return Registration{}, err
 	}
 	return r, nil
 }

@@ -120,11 +120,8 @@ func scanRule(row interface{ Scan(...any) error }, extra ...any) (Rule, error) {
 	}
 	r.CalendarID, r.CreatedAt, r.UpdatedAt = calendarID.Int64, created.Time, updated.Time
 	var err error
-	if r.Channels, err = schedule.ParseChannels(channels); err != nil {
-		return Rule{}, fmt.Errorf("rule #%d channels: %w", r.ID, err)
-	}
-	if r.Leads, err = schedule.DecodeLeadSeconds(leads); err != nil {
-		return Rule{}, fmt.Errorf("rule #%d leads: %w", r.ID, err)
+	if r.Channels, r.Leads, err = decodeChannelsLeads(fmt.Sprintf("rule #%d", r.ID), channels, leads); err != nil {
+		return Rule{}, err
 	}
 	return r, nil
 }
@@ -156,6 +153,22 @@ func (s *Store) checkUserTx(ctx context.Context, tx *sql.Tx, id int64, lock bool
 const createRuleSQL = `INSERT INTO rules (user_id, pattern, calendar_id, channels, leads, active, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
+// checkCalendarTx adds a "calendar" field error to fe when calendar id
+// (0: every calendar, nothing to check) does not exist.
+func checkCalendarTx(ctx context.Context, tx *sql.Tx, id int64, fe *fieldErrors) error {
+	if id == 0 {
+		return nil
+	}
+	var one int
+	switch err := tx.QueryRowContext(ctx, calendarExistsSQL, id).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		fe.add("calendar", "no calendar #%d", id)
+	case err != nil:
+		return fmt.Errorf("calendar #%d: %w", id, err)
+	}
+	return nil
+}
+
 // CreateRule adds r, active, and returns it as stored. Every problem is
 // reported (as FieldErrors joined) and nothing is written when there is
 // one: a pattern RE2 cannot compile, an unknown channel, a negative lead,
@@ -166,14 +179,8 @@ func (s *Store) CreateRule(ctx context.Context, r Rule) (Rule, error) {
 		if err := s.checkUserTx(ctx, tx, r.UserID, false, &fe); err != nil {
 			return err
 		}
-		if r.CalendarID != 0 {
-			var one int
-			switch err := tx.QueryRowContext(ctx, calendarExistsSQL, r.CalendarID).Scan(&one); {
-			case errors.Is(err, sql.ErrNoRows):
-				fe.add("calendar", "no calendar #%d", r.CalendarID)
-			case err != nil:
-				return fmt.Errorf("calendar #%d: %w", r.CalendarID, err)
-			}
+		if err := checkCalendarTx(ctx, tx, r.CalendarID, &fe); err != nil {
+			return err
 		}
 		r.validate(&fe)
 		if err := fe.err(); err != nil {

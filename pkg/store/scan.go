@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 )
 
 // anyTime scans a column or expression that holds an instant, NULL allowed.
@@ -38,4 +40,18 @@ func (a *anyTime) parse(s string) error {
 		}
 	}
 	return fmt.Errorf("scan time: %q is not a time", s)
+}
+
+// decodeChannelsLeads reads the channels and leads columns of a rule, a
+// registration or a person's preferences; what names the row in errors.
+func decodeChannelsLeads(what, channels, leads string) ([]schedule.Channel, []time.Duration, error) {
+	cs, err := schedule.ParseChannels(channels)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: channels: %w", what, err)
+	}
+	ls, err := schedule.DecodeLeadSeconds(leads)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: leads: %w", what, err)
+	}
+	return cs, ls, nil
 }
