@@ -91,13 +91,9 @@ func runRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 		return err
 	}
 	r := store.Rule{UserID: u.ID, Pattern: opts.pattern, Channels: channels, Leads: leads, Active: true}
-	where := "every calendar"
-	if opts.calendar != "" {
-		c, err := s.CalendarByRef(ctx, opts.calendar)
-		if err != nil {
-			return err
-		}
-		r.CalendarID, where = c.ID, "calendar "+c.Name
+	var where string
+	if r.CalendarID, where, err = calendarFlag(ctx, s, opts.calendar); err != nil {
+		return err
 	}
 	if r, err = s.CreateRule(ctx, r); err != nil {
 		return err
@@ -339,4 +335,17 @@ func runRuleRemove(ctx context.Context, a *app, opts ruleRemoveOptions) error {
 		a.printf("removed %s %s; cancelled %s and %s", what, ref, plural(removed.Registrations, "registration"), plural(removed.Deliveries, "pending reminder"))
 	}
 	return nil
+}
+
+// calendarFlag finds the calendar a --calendar flag names ("": every
+// calendar, id 0) and says which, for the confirmation line.
+func calendarFlag(ctx context.Context, s *store.Store, ref string) (int64, string, error) {
+	if ref == "" {
+		return 0, "every calendar", nil
+	}
+	c, err := s.CalendarByRef(ctx, ref)
+	if err != nil {
+		return 0, "", err
+	}
+	return c.ID, "calendar " + c.Name, nil
 }

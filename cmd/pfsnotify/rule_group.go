@@ -89,13 +89,9 @@ func runGroupRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 		return err
 	}
 	r := store.GroupRule{GroupID: g.ID, Pattern: opts.pattern, Channels: channels, Leads: leads}
-	where := "every calendar"
-	if opts.calendar != "" {
-		c, err := s.CalendarByRef(ctx, opts.calendar)
-		if err != nil {
-			return err
-		}
-		r.CalendarID, where = c.ID, "calendar "+c.Name
+	var where string
+	if r.CalendarID, where, err = calendarFlag(ctx, s, opts.calendar); err != nil {
+		return err
 	}
 	if r, err = s.CreateGroupRule(ctx, r); err != nil {
 		return err
