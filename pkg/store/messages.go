@@ -127,27 +127,29 @@ func (s *Store) Recipients(ctx context.Context, a Audience) ([]Recipient, error)
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("no such %s: %w", strings.Join(missing, ", "), ErrNotFound)
 	}
-	var out []Recipient
-	for _, u := range byID {
-		if u.Disabled {
-			continue
+	var ids []int64
+	for id, u := range byID {
+		if !u.Disabled {
+			ids = append(ids, id)
 		}
-		r := Recipient{User: u, Channels: a.Channels}
+	}
+	prefs, err := s.preferencesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.LivePushSubscriptionsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Recipient, 0, len(ids))
+	for _, id := range ids {
+		r := Recipient{User: byID[id], Channels: a.Channels, LivePush: len(subs[id])}
 		if len(r.Channels) == 0 {
-			p, ok, err := s.PreferencesOf(ctx, u.ID)
-			if err != nil {
-				return nil, err
-			}
 			r.Channels = a.Fallback
-			if ok {
+			if p, ok := prefs[id]; ok {
 				r.Channels = p.Channels
 			}
 		}
-		subs, err := s.ListPushSubscriptions(ctx, u.ID, false)
-		if err != nil {
-			return nil, err
-		}
-		r.LivePush = len(subs)
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b Recipient) int { return strings.Compare(a.User.Login, b.User.Login) })

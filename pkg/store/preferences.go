@@ -19,25 +19,48 @@ type Preferences struct {
 	UpdatedAt time.Time
 }
 
-const preferencesOfSQL = `SELECT channels, leads, updated_at FROM user_preferences WHERE user_id = ?`
-
 // PreferencesOf returns a person's preferences, and false when they have
 // set none.
 func (s *Store) PreferencesOf(ctx context.Context, userID int64) (Preferences, bool, error) {
-	var channels, leads string
-	var updated anyTime
-	err := s.db.QueryRowContext(ctx, preferencesOfSQL, userID).Scan(&channels, &leads, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Preferences{}, false, nil
-	}
+	prefs, err := s.preferencesOf(ctx, []int64{userID})
 	if err != nil {
-		return Preferences{}, false, fmt.Errorf("preferences of user #%d: %w", userID, err)
-	}
-	p := Preferences{UpdatedAt: updated.Time}
-	if p.Channels, p.Leads, err = decodeChannelsLeads(fmt.Sprintf("preferences of user #%d", userID), channels, leads); err != nil {
 		return Preferences{}, false, err
 	}
-	return p, true, nil
+	p, ok := prefs[userID]
+	return p, ok, nil
+}
+
+const preferencesOfUsersSQL = `SELECT user_id, channels, leads, updated_at FROM user_preferences WHERE user_id IN (%s)`
+
+// preferencesOf reads the preferences of several people in one query, by
+// user; one who set none is not in the map.
+func (s *Store) preferencesOf(ctx context.Context, userIDs []int64) (map[int64]Preferences, error) {
+	out := make(map[int64]Preferences, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(preferencesOfUsersSQL, placeholders(len(userIDs))), int64Args(userIDs)...)
+	if err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var channels, leads string
+		var updated anyTime
+		if err := rows.Scan(&id, &channels, &leads, &updated); err != nil {
+			return nil, fmt.Errorf("preferences: %w", err)
+		}
+		p := Preferences{UpdatedAt: updated.Time}
+		if p.Channels, p.Leads, err = decodeChannelsLeads(fmt.Sprintf("preferences of user #%d", id), channels, leads); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	return out, nil
 }
 
 const (
