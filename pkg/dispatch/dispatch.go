@@ -124,7 +124,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 			return sum, err
 		}
 	}
-	rec := newRecorder(d.opts.Owner, d.opts.Log, j, d.finish)
+	// A database that cannot take results stops the pass: the claims not
+	// started yet are given back rather than sent, each send waiting on
+	// the database to its timeout (a stalled database kept a pass sending a
+	// claimed batch for a minute).
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	rec := newRecorder(d.opts.Owner, d.opts.Log, j, d.finish, func(err error) { stop(errDatabaseDown{err}) })
 	planCtx, cancel := context.WithTimeout(ctx, d.opts.DBTimeout)
 	err := d.planCalls(planCtx)
 	cancel()
@@ -169,6 +175,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	close(work)
 	workers.Wait()
 	err = errors.Join(err, d.cleanUp(unstarted, rec))
+	if down, ok := context.Cause(ctx).(errDatabaseDown); ok && err == nil {
+		err = down // the results were written after all, at the last try; the pass still stopped early
+	}
 	sum.Elapsed = d.opts.Now().Sub(started)
 	sum.Lost = rec.lostCount()
 	return sum, err
@@ -280,6 +289,12 @@ func (d *Dispatcher) sleepUntil(ctx context.Context, at time.Time) {
 	case <-ctx.Done():
 	}
 }
+
+// errDatabaseDown stops a pass whose results the database did not take.
+type errDatabaseDown struct{ err error }
+
+func (e errDatabaseDown) Error() string { return "stopped: the database did not take results: " + e.err.Error() }
+func (e errDatabaseDown) Unwrap() error { return e.err }
 
 // prefetcher is a channel that reads what it needs of a batch's people in
 // one query (push subscriptions) rather than one per send.

@@ -3,10 +3,13 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"github.com/pfsnotify/pfsnotify/pkg/message"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,20 +51,23 @@ func TestJournalKeepsWhatTheDatabaseRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "kept in "+f.state) {
 			t.Fatalf("RunOnce over a failing database: got %v; want an error naming the journal in %s", err, f.state)
 		}
-		if sum.Sent != 30 {
-			t.Fatalf("got %s; want 30 sent before the results could not be written", sum)
+		// The pass stops at the first write the database refused: what
+		// was sent by then is in the journal, the rest was given back.
+		sent := sum.Sent
+		if sent < 1 || sent > 30 {
+			t.Fatalf("got %s; want some sent before the results could not be written", sum)
 		}
 		if got := journals(t, f.state); len(got) != 1 {
 			t.Fatalf("got journals %v; want the broken run's one", got)
 		}
-		if got := f.states(regs); got[store.StateSending] != 30 {
-			t.Fatalf("got states %v; want 30 still claimed (sending)", got)
+		if got := f.states(regs); got[store.StateSending] != sent || got[store.StatePending] != 30-sent {
+			t.Fatalf("got states %v; want the %d sent still claimed (sending), the rest given back", got, sent)
 		}
 
 		next := f.dispatcher("next", channels)
 		sum = f.run(next)
-		if sum.Replayed != 30 || sum.Sent != 0 {
-			t.Errorf("next run: got %s; want 30 results recorded from the journal and nothing sent", sum)
+		if sum.Replayed != sent || sum.Sent != 30-sent {
+			t.Errorf("next run: got %s; want %d results recorded from the journal and the other %d sent", sum, sent, 30-sent)
 		}
 		if got := f.states(regs); got[store.StateSent] != 30 {
 			t.Errorf("got states %v; want 30 sent", got)
@@ -134,6 +140,59 @@ func TestJournalReplayRules(t *testing.T) {
 		}
 		if states := f.states(regs); states[store.StateSent] != 9 || states[store.StateSending] != 1 {
 			t.Errorf("got states %v; want 9 sent from the journal, the cut one still claimed", states)
+		}
+	})
+}
+
+// oneThenWait sends its first message at once and every later one only
+// once the database has refused a write: the sends under way when the
+// pass learns of it.
+type oneThenWait struct {
+	*recordingChannel
+	started atomic.Int32
+	refused chan struct{}
+}
+
+func (c *oneThenWait) Send(ctx context.Context, m message.Message) (message.Receipt, error) {
+	if c.started.Add(1) > 1 {
+		<-c.refused
+	}
+	return c.recordingChannel.Send(ctx, m)
+}
+
+// refusingFinish fails every write and says so on refused.
+type refusingFinish struct {
+	Store
+	once    sync.Once
+	refused chan struct{}
+}
+
+func (r *refusingFinish) Finish(context.Context, string, []store.Result) ([]int64, error) {
+	r.once.Do(func() { close(r.refused) })
+	return nil, errors.New("connection refused")
+}
+
+// A pass stops sending at the first write the database refuses: the sends
+// under way finish, the claims not started are given back, not sent while
+// every result piles up in the journal (a stalled database kept a pass
+// sending a claimed batch for a minute).
+func TestPassStopsWhenResultsCannotBeWritten(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		regs := f.many(3, schedule.ChannelPush)
+		refused := make(chan struct{})
+		ch := &oneThenWait{recordingChannel: newRecordingChannel(), refused: refused}
+		d := f.dispatcher("broken", map[schedule.Channel]Channel{schedule.ChannelPush: ch},
+			func(o *Options) { o.Store = &refusingFinish{Store: s, refused: refused} })
+		sum, err := d.RunOnce(context.Background())
+		if err == nil {
+			t.Fatal("RunOnce over a database refusing results: got no error")
+		}
+		if _, sends := ch.total(); sends > 1+4 {
+			t.Errorf("got %d sends; want the first and those under way when it was refused, at most invoke.concurrency (4)", sends)
+		}
+		if got := f.states(regs); got[store.StatePending] < 30-(1+4) {
+			t.Errorf("got states %v (%s); want the claims not started given back", got, sum)
 		}
 	})
 }

@@ -28,6 +28,9 @@ type recorder struct {
 	log     *slog.Logger
 	journal *journal // nil: no state directory
 	finish  func(ctx context.Context, owner string, results []store.Result) (lost []int64, err error)
+	// failedWrite is told of each write that failed: the run stops sending
+	// what the database cannot record.
+	failedWrite func(error)
 
 	mu        sync.Mutex
 	cond      *sync.Cond // a result was queued, a write ended, or closing began
@@ -42,8 +45,8 @@ type recorder struct {
 }
 
 func newRecorder(owner string, log *slog.Logger, j *journal,
-	finish func(ctx context.Context, owner string, results []store.Result) ([]int64, error)) *recorder {
-	r := &recorder{owner: owner, log: log, journal: j, finish: finish}
+	finish func(ctx context.Context, owner string, results []store.Result) ([]int64, error), failedWrite func(error)) *recorder {
+	r := &recorder{owner: owner, log: log, journal: j, finish: finish, failedWrite: failedWrite}
 	r.cond = sync.NewCond(&r.mu)
 	r.writer.Go(r.run)
 	return r
@@ -116,6 +119,9 @@ func (r *recorder) run() {
 		r.cond.Broadcast()
 		closing := r.closing
 		r.mu.Unlock()
+		if err != nil {
+			r.failedWrite(err)
+		}
 		if err != nil && !closing {
 			r.pause()
 		}
