@@ -293,7 +293,9 @@ func (d *Dispatcher) sleepUntil(ctx context.Context, at time.Time) {
 // errDatabaseDown stops a pass whose results the database did not take.
 type errDatabaseDown struct{ err error }
 
-func (e errDatabaseDown) Error() string { return "stopped: the database did not take results: " + e.err.Error() }
+func (e errDatabaseDown) Error() string {
+	return "stopped: the database did not take results: " + e.err.Error()
+}
 func (e errDatabaseDown) Unwrap() error { return e.err }
 
 // prefetcher is a channel that reads what it needs of a batch's people in
