@@ -2,11 +2,10 @@ package locale
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
-	"text/template/parse"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
@@ -55,61 +54,11 @@ func Forms(m *i18n.Message) map[string]string {
 // Placeholders are the fields a message's texts name ({{.Title}} gives
 // "Title"), sorted, over all its plural forms.
 func Placeholders(m *i18n.Message) ([]string, error) {
-	seen := map[string]bool{}
-	for form, s := range Forms(m) {
-		trees, err := parse.Parse(m.ID, s, "", "", builtins())
-		if err != nil {
-			return nil, fmt.Errorf("%s form: %w", form, err)
-		}
-		for _, t := range trees {
-			walk(t.Root, seen)
-		}
+	r, err := messageReads(m)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]string, 0, len(seen))
-	for f := range seen {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func walk(n parse.Node, seen map[string]bool) {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Nodes {
-			walk(c, seen)
-		}
-	case *parse.ActionNode:
-		walk(n.Pipe, seen)
-	case *parse.PipeNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Cmds {
-			walk(c, seen)
-		}
-	case *parse.CommandNode:
-		for _, a := range n.Args {
-			walk(a, seen)
-		}
-	case *parse.FieldNode:
-		seen[n.Ident[0]] = true
-	case *parse.IfNode:
-		walk(n.Pipe, seen)
-		walk(n.List, seen)
-		walk(n.ElseList, seen)
-	case *parse.WithNode:
-		walk(n.Pipe, seen)
-		walk(n.List, seen)
-		walk(n.ElseList, seen)
-	case *parse.RangeNode:
-		walk(n.Pipe, seen)
-		walk(n.List, seen)
-		walk(n.ElseList, seen)
-	}
+	return slices.Sorted(maps.Keys(r.Names)), nil
 }
 
 // Conforms checks a translation m of the reference message ref: its

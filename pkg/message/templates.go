@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
@@ -139,6 +140,7 @@ type Templates struct {
 	html  *htmltemplate.Template
 	cat   *locale.Catalogue
 	zones *sync.Map // zone name -> *time.Location: loading one reads a file
+	memo  *memo     // texts rendered once for everyone they say the same to
 }
 
 // zone is the person's zone, UTC when it does not load.
@@ -188,10 +190,23 @@ func New(overrides config.Templates, cat *locale.Catalogue) (*Templates, error) 
 			return nil, fmt.Errorf("templates.%s: %w", name, err)
 		}
 	}
-	if err := t.check(); err != nil {
+	if err := t.start(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// start works out what each text reads, for the memo, and checks the texts.
+func (t *Templates) start() error {
+	trees := map[string]*parse.Tree{EmailHTML: t.html.Tree}
+	for name, tmpl := range t.text {
+		trees[name] = tmpl.Tree
+	}
+	var err error
+	if t.memo, err = newMemo(trees, t.cat); err != nil {
+		return err
+	}
+	return t.check()
 }
 
 // check renders every text of every kind in every language once.
@@ -217,7 +232,7 @@ func (t *Templates) check() error {
 // as New checks them.
 func (t *Templates) Localized(cat *locale.Catalogue) (*Templates, error) {
 	u := &Templates{text: t.text, html: t.html, cat: cat, zones: t.zones}
-	if err := u.check(); err != nil {
+	if err := u.start(); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -247,6 +262,12 @@ func (t *Templates) Render(name string, m Message, now time.Time) (string, error
 	var b bytes.Buffer
 	var err error
 	view := newView(m, t.zone(m.To.TimeZone), now, t.cat.Language(m.To.Language))
+	key, kept := t.memo.key(name, view, m.To.TimeZone)
+	if kept {
+		if s, ok := t.memo.get(key); ok {
+			return s, nil
+		}
+	}
 	if name == EmailHTML {
 		err = t.html.Execute(&b, view)
 	} else if tmpl, ok := t.text[name]; ok {
@@ -257,5 +278,9 @@ func (t *Templates) Render(name string, m Message, now time.Time) (string, error
 	if err != nil {
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
-	return strings.TrimSpace(b.String()), nil
+	s := strings.TrimSpace(b.String())
+	if kept {
+		t.memo.put(key, s)
+	}
+	return s, nil
 }
