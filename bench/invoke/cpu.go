@@ -34,6 +34,15 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * clockTick
 }
 
+// serverPID is the MySQL server's process: -mysql-pid, else the first
+// mariadbd or mysqld running.
+func (b *bench) serverPID() int {
+	if b.mysqlPID > 0 {
+		return b.mysqlPID
+	}
+	return findProcess("mariadbd", "mysqld")
+}
+
 // findProcess returns the pid of a running process named name (its comm),
 // or 0: the local MariaDB server, whose CPU a run on MariaDB shares.
 func findProcess(names ...string) int {

@@ -47,6 +47,7 @@ type bench struct {
 	pushfake string // the bench/pushfake binary
 	driver   string
 	mysqlDSN string // a server where the user may create databases
+	mysqlPID int    // that server's process, whose CPU is counted; 0: the first mariadbd or mysqld
 	dir      string // for SQLite files
 	runs     int
 }
@@ -71,6 +72,7 @@ func main() {
 	flag.StringVar(&b.binary, "pfsnotify", "/tmp/pfsnotify", "the pfsnotify binary")
 	flag.StringVar(&b.pushfake, "pushfake", "/tmp/pushfake", "the bench/pushfake binary")
 	flag.StringVar(&b.mysqlDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MySQL server for the MariaDB figures")
+	flag.IntVar(&b.mysqlPID, "mysql-pid", 0, "the pid of that server, whose CPU is counted (0: the first mariadbd or mysqld found; give it when several run)")
 	flag.IntVar(&b.runs, "runs", 15, "runs per idle measurement")
 	flag.StringVar(&what, "what", "idle,throughput", "which measurements")
 	flag.StringVar(&drivers, "drivers", "sqlite,mysql", "which backends, in order")

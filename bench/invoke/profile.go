@@ -75,7 +75,7 @@ func profileInvoke(ctx context.Context, b *bench, n int, file string) error {
 	defer f.Close()
 	dbPID := 0
 	if b.driver == "mysql" {
-		dbPID = findProcess("mariadbd", "mysqld")
+		dbPID = b.serverPID()
 	}
 	meter := startCPU(dbPID, fake.pid)
 	if err := pprof.StartCPUProfile(f); err != nil {

@@ -44,7 +44,7 @@ func storeCost(ctx context.Context, b *bench, n int) error {
 	defer raw.Close()
 	dbPID := 0
 	if b.driver == "mysql" {
-		dbPID = findProcess("mariadbd", "mysqld")
+		dbPID = b.serverPID()
 	}
 	fmt.Printf("| %s phase | calls | statements | this process per call | database server per call | database server per delivery |\n|---|---|---|---|---|---|\n", b.driver)
 	var total time.Duration // the database server's CPU in the phases of a pass

@@ -74,7 +74,7 @@ func throughput(ctx context.Context, b *bench, n int) (throughputResult, error) 
 	}
 	dbPID := 0
 	if b.driver == "mysql" {
-		dbPID = findProcess("mariadbd", "mysqld")
+		dbPID = b.serverPID()
 	}
 	per := func(d time.Duration) time.Duration { return d / time.Duration(n) }
 	// Bare sends run before and after invoke, so that a change in what
