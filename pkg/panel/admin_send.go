@@ -24,7 +24,13 @@ type adminSendData struct {
 	// When is the send time of a planned message, in the admin's zone
 	// ("" for now).
 	When string
+	// Recent are the newest messages, with a cancel for those that still
+	// have something to stop.
+	Recent []store.MessageView
 }
+
+// recentMessages is how many messages the page lists.
+const recentMessages = 20
 
 // Picks reports whether group name was chosen.
 func (d adminSendData) Picks(name string) bool { return slices.Contains(d.Picked, name) }
@@ -39,6 +45,9 @@ func (s *Server) adminSendView(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	d.Groups = groups
+	if d.Recent, err = s.opts.Store.RecentMessages(r.Context(), recentMessages); err != nil {
+		return err
+	}
 	return s.page(w, r, p, status, "admin_send", &view{TitleID: "PanelAdminSendTitle", Nav: "admin", Form: f, Errors: errs, Data: d})
 }
 
@@ -105,6 +114,34 @@ func (s *Server) adminSendSubmit(w http.ResponseWriter, r *http.Request, p *prin
 	}
 	s.log.Info("message queued", "message", m.ID, "deliveries", queued, "by", p.user.Login)
 	return redirect(w, r, "/admin/send?done=message-sent")
+}
+
+// adminMessageCancel cancels what of a message is not sent yet, as
+// `pfsnotify send cancel` does.
+func (s *Server) adminMessageCancel(w http.ResponseWriter, r *http.Request, p *principal) error {
+	n, err := s.cancelMessage(r, p)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return redirect(w, r, "/admin/send?done=message-nothing-to-cancel")
+	}
+	return redirect(w, r, "/admin/send?done=message-cancelled")
+}
+
+// cancelMessage cancels message {id}'s deliveries not sent yet and returns
+// how many; an unknown id is ErrNotFound.
+func (s *Server) cancelMessage(r *http.Request, p *principal) (int, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.opts.Store.CancelMessage(r.Context(), id)
+	if err != nil {
+		return 0, err
+	}
+	s.log.Info("message cancelled", "message", id, "deliveries", n, "by", p.user.Login)
+	return n, nil
 }
 
 // splitList splits a list typed as "a, b c" into its items.

@@ -2,12 +2,14 @@ package panel
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
 )
@@ -105,4 +107,75 @@ func (f *fixture) due() int {
 		f.t.Fatal(err)
 	}
 	return len(ds)
+}
+
+// onMessage queues a fresh message to alice, due in an hour, and a request
+// about it (format takes its id).
+func onMessage(method, format string, form url.Values) func(f *fixture, who string) (request, func() error) {
+	return func(f *fixture, who string) (request, func() error) {
+		id := f.message("alice")
+		return request{method: method, path: fmt.Sprintf(format, id), form: form}, nil
+	}
+}
+
+// message queues a message to logins by email, due in an hour, and returns
+// its id.
+func (f *fixture) message(logins ...string) int64 {
+	f.t.Helper()
+	ctx := context.Background()
+	to, err := f.st.Recipients(ctx, store.Audience{Logins: logins, Channels: []schedule.Channel{"email"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i := range to {
+		to[i].Channel = "email"
+	}
+	m, _, err := f.st.QueueMessage(ctx, store.NewMessage{Title: "Run cancelled", Body: "High winds.", CreatedBy: "test",
+		SendAt: f.now.Add(time.Hour)}, to)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m.ID
+}
+
+// The page lists the recent messages with where their deliveries are; an
+// admin cancels one set for later, and its deliveries are not sent.
+func TestAdminCancelMessage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, nil)
+		id := f.message("alice", "bob")
+		w := f.get("/admin/send", "root")
+		wantStatus(t, "the page", w, http.StatusOK)
+		body := w.Body.String()
+		for _, want := range []string{fmt.Sprintf(`id="message-%d"`, id), "<td>Run cancelled</td>", "2 waiting, 0 sent, 0 failed, 0 cancelled",
+			fmt.Sprintf(`action="/admin/messages/%d/cancel"`, id)} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page: got %s; want it to contain %q", excerpt(body), want)
+			}
+		}
+		tests := []struct {
+			path, want string
+			status     int
+		}{
+			{fmt.Sprintf("/admin/messages/%d/cancel", id), "/admin/send?done=message-cancelled", http.StatusSeeOther},
+			{fmt.Sprintf("/admin/messages/%d/cancel", id), "/admin/send?done=message-nothing-to-cancel", http.StatusSeeOther},
+			{"/admin/messages/999/cancel", "", http.StatusNotFound},
+			{"/admin/messages/x/cancel", "", http.StatusNotFound},
+		}
+		for _, tt := range tests {
+			w := f.post(tt.path, "root", url.Values{})
+			if w.Code != tt.status || w.Header().Get("Location") != tt.want {
+				t.Errorf("POST %s: got %d %q; want %d %q", tt.path, w.Code, w.Header().Get("Location"), tt.status, tt.want)
+			}
+		}
+		w = f.get("/admin/send", "root")
+		if body := w.Body.String(); !strings.Contains(body, "0 waiting, 0 sent, 0 failed, 2 cancelled") ||
+			strings.Contains(body, fmt.Sprintf(`action="/admin/messages/%d/cancel"`, id)) {
+			t.Errorf("after the cancel: got %s; want 2 cancelled and no cancel button", excerpt(body))
+		}
+		st.SetClock(func() time.Time { return f.now.Add(2 * time.Hour) })
+		if claims, err := st.ClaimDue(context.Background(), "test", time.Minute, 10); err != nil || len(claims) != 0 {
+			t.Errorf("after the cancel, at the send time: claimed %d (%v); want none", len(claims), err)
+		}
+	})
 }

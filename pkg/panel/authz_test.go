@@ -295,6 +295,8 @@ func authCases() []authCase {
 		{"GET /api/v1/deliveries/{id}", onDelivery("/api/v1/deliveries/%d"), adminsOnly, ""},
 		{"POST /api/v1/messages", plain("POST", "/api/v1/messages", nil, `{"title": "T", "message": "m", "users": ["alice"], "channels": ["log"]}`),
 			map[string]int{"": signIn, "alice": denied, "bob": denied, "root": http.StatusCreated}, ""},
+		{"DELETE /api/v1/messages/{id}", onMessage("DELETE", "/api/v1/messages/%d", nil), adminsOnly, ""},
+		{"POST /admin/messages/{id}/cancel", onMessage("POST", "/admin/messages/%d/cancel", url.Values{}), adminsOnly, ""},
 	}
 }
 

@@ -86,6 +86,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/groups/{name}/members/{login}/remove", admin, s.adminGroupMemberRemove},
 		{"GET /admin/send", admin, s.adminSendPage},
 		{"POST /admin/send", admin, s.adminSendSubmit},
+		{"POST /admin/messages/{id}/cancel", admin, s.adminMessageCancel},
 
 		// The JSON API.
 		{"GET /api/v1/me", member, s.apiMe},
@@ -116,6 +117,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/deliveries", admin, s.apiDeliveries},
 		{"GET /api/v1/deliveries/{id}", admin, s.apiDelivery},
 		{"POST /api/v1/messages", sender, s.apiSendMessage},
+		{"DELETE /api/v1/messages/{id}", sender, s.apiCancelMessage},
 	}
 }
 

@@ -224,17 +224,23 @@ WHERE state = ? AND registration_id IN (SELECT id FROM registrations WHERE origi
 
 // MessageByID finds a message; ErrNotFound if none.
 func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
-	var m Message
-	var sendAt, created, cancelled anyTime
-	err := s.db.QueryRowContext(ctx, messageByIDSQL, id).Scan(&m.ID, &m.Title, &m.Body, &sendAt, &m.CreatedBy, &created, &cancelled)
+	m, err := scanMessage(s.db.QueryRowContext(ctx, messageByIDSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("message #%d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("message #%d: %w", id, err)
 	}
-	m.SendAt, m.CreatedAt, m.CancelledAt = sendAt.Time, created.Time, cancelled.Time
 	return m, nil
+}
+
+// scanMessage reads the columns of messageByIDSQL.
+func scanMessage(row scanner) (Message, error) {
+	var m Message
+	var sendAt, created, cancelled anyTime
+	err := row.Scan(&m.ID, &m.Title, &m.Body, &sendAt, &m.CreatedBy, &created, &cancelled)
+	m.SendAt, m.CreatedAt, m.CancelledAt = sendAt.Time, created.Time, cancelled.Time
+	return m, err
 }
 
 // CancelMessage stops what of a message is not sent yet: its pending

@@ -78,3 +78,68 @@ func TestMessages(t *testing.T) {
 		}
 	})
 }
+
+// The recent messages come newest first with where their deliveries are;
+// a cancelled one has nothing waiting and cannot be cancelled again.
+func TestRecentMessages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		s.SetClock(func() time.Time { return testNow })
+		for _, login := range []string{"alice", "bob", "carol"} {
+			addUser(t, s, login, "UTC")
+		}
+		if got, err := s.RecentMessages(ctx, 10); err != nil || len(got) != 0 {
+			t.Fatalf("no messages: got %+v, %v; want none", got, err)
+		}
+		send := func(title string, logins ...string) store.Message {
+			to, err := s.Recipients(ctx, store.Audience{Logins: logins, Fallback: []schedule.Channel{"email"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range to {
+				to[i].Channel = "email"
+			}
+			m, _, err := s.QueueMessage(ctx, store.NewMessage{Title: title, Body: "text", CreatedBy: "test"}, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		first := send("first", "alice", "bob", "carol")
+		second := send("second", "alice")
+		claims, err := s.ClaimDue(ctx, "test", time.Minute, 2)
+		if err != nil || len(claims) != 2 {
+			t.Fatalf("claimed %d, %v; want 2 of the first message", len(claims), err)
+		}
+		results := []store.Result{{ID: claims[0].ID, State: store.StateSent, Attempt: 1, Outcome: "sent"},
+			{ID: claims[1].ID, State: store.StateFailed, Attempt: 1, Outcome: "failed", Error: "refused"}}
+		if _, err := s.Finish(ctx, "test", results); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CancelMessage(ctx, second.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RecentMessages(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type counts struct {
+			id                               int64
+			waiting, sent, failed, cancelled int
+			cancellable                      bool
+		}
+		want := []counts{{second.ID, 0, 0, 0, 1, false}, {first.ID, 1, 1, 1, 0, true}}
+		if len(got) != len(want) {
+			t.Fatalf("got %d messages; want %d", len(got), len(want))
+		}
+		for i, w := range want {
+			g := counts{got[i].ID, got[i].Waiting, got[i].Sent, got[i].Failed, got[i].Cancelled, got[i].Cancellable()}
+			if g != w {
+				t.Errorf("message %d: got %+v; want %+v", i, g, w)
+			}
+		}
+		if got, _ := s.RecentMessages(ctx, 1); len(got) != 1 || got[0].ID != second.ID {
+			t.Errorf("limit 1: got %+v; want the newest alone", got)
+		}
+	})
+}

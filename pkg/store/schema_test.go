@@ -63,3 +63,26 @@ func TestDueQueryUsesIndex(t *testing.T) {
 		}
 	})
 }
+
+// The registrations of one message or group rule are found through
+// registrations_origin, not by reading them all.
+func TestOriginQueryUsesIndex(t *testing.T) {
+	const byOrigin = `SELECT id FROM registrations WHERE origin = ? AND status = ?`
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		explain := "EXPLAIN "
+		if s.Dialect() == store.SQLite {
+			explain = "EXPLAIN QUERY PLAN "
+		}
+		rows, err := s.QueryStrings(context.Background(), explain+byOrigin, "message:1", "active")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for _, r := range rows {
+			plan = append(plan, strings.Join(r, " "))
+		}
+		if got := strings.Join(plan, "; "); !strings.Contains(got, "registrations_origin") {
+			t.Errorf("got plan %q; want registrations_origin", got)
+		}
+	})
+}
