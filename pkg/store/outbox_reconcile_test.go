@@ -141,24 +141,12 @@ func TestCallsToReconcile(t *testing.T) {
 func TestCallsToReconcileUsesIndex(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		sentCalls(t, s, 3)
-		explain := "EXPLAIN "
-		if s.Dialect() == store.SQLite {
-			explain = "EXPLAIN QUERY PLAN "
-		}
 		var args []any
 		for _, st := range store.FinalCallStatuses {
 			args = append(args, st)
 		}
 		args = append(args, store.StateSent, schedule.ChannelCall, testNow, testNow, 50)
-		rows, err := s.QueryStrings(context.Background(), explain+store.CallsToReconcileSQL, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for _, r := range rows {
-			plan = append(plan, strings.Join(r, " "))
-		}
-		got := strings.Join(plan, "; ")
+		got := planOf(t, s, store.CallsToReconcileSQL, args...)
 		t.Logf("plan: %s", got)
 		if !strings.Contains(got, "deliveries_reconcile") || strings.Contains(got, "filesort") || strings.Contains(got, "TEMP B-TREE") {
 			t.Errorf("got plan %q; want deliveries_reconcile and no sort", got)

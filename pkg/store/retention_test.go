@@ -354,10 +354,6 @@ func TestPruneBoundsRegistrationsPerBatch(t *testing.T) {
 // without a sort: history is large, and a batch must stay short.
 func TestPruneQueriesUseIndexes(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
-		explain := "EXPLAIN "
-		if s.Dialect() == store.SQLite {
-			explain = "EXPLAIN QUERY PLAN "
-		}
 		for _, q := range []struct {
 			query string
 			args  []any
@@ -367,15 +363,7 @@ func TestPruneQueriesUseIndexes(t *testing.T) {
 			{store.PrunableEventsSQL, []any{testNow, testNow, store.StatePending, store.StateSending, 500}, "events_start"},
 			{store.PrunableRegistrationsSQL, []any{testNow, 500}, "registrations_start"},
 		} {
-			rows, err := s.QueryStrings(context.Background(), explain+q.query, q.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for _, r := range rows {
-				plan = append(plan, strings.Join(r, " "))
-			}
-			got := strings.Join(plan, "; ")
+			got := planOf(t, s, q.query, q.args...)
 			if !strings.Contains(got, q.index) || strings.Contains(got, "filesort") || strings.Contains(got, "TEMP B-TREE") {
 				t.Errorf("plan of %q:\n%s\nwant %s and no sort", q.query, got, q.index)
 			}

@@ -45,19 +45,7 @@ next_attempt_at, token, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 
 func TestDueQueryUsesIndex(t *testing.T) {
 	const due = `SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 50`
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
-		explain := "EXPLAIN "
-		if s.Dialect() == store.SQLite {
-			explain = "EXPLAIN QUERY PLAN "
-		}
-		rows, err := s.QueryStrings(context.Background(), explain+due, testNow)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for _, r := range rows {
-			plan = append(plan, strings.Join(r, " "))
-		}
-		got := strings.Join(plan, "; ")
+		got := planOf(t, s, due, testNow)
 		if !strings.Contains(got, "deliveries_due") || strings.Contains(got, "filesort") || strings.Contains(got, "TEMP B-TREE") {
 			t.Errorf("got plan %q; want deliveries_due and no sort", got)
 		}
@@ -69,20 +57,26 @@ func TestDueQueryUsesIndex(t *testing.T) {
 func TestOriginQueryUsesIndex(t *testing.T) {
 	const byOrigin = `SELECT id FROM registrations WHERE origin = ? AND status = ?`
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
-		explain := "EXPLAIN "
-		if s.Dialect() == store.SQLite {
-			explain = "EXPLAIN QUERY PLAN "
-		}
-		rows, err := s.QueryStrings(context.Background(), explain+byOrigin, "message:1", "active")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for _, r := range rows {
-			plan = append(plan, strings.Join(r, " "))
-		}
-		if got := strings.Join(plan, "; "); !strings.Contains(got, "registrations_origin") {
+		if got := planOf(t, s, byOrigin, "message:1", "active"); !strings.Contains(got, "registrations_origin") {
 			t.Errorf("got plan %q; want registrations_origin", got)
 		}
 	})
+}
+
+// planOf is the database's plan for query, its rows joined by "; ".
+func planOf(t *testing.T, s *store.Store, query string, args ...any) string {
+	t.Helper()
+	explain := "EXPLAIN "
+	if s.Dialect() == store.SQLite {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := s.QueryStrings(context.Background(), explain+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for _, r := range rows {
+		plan = append(plan, strings.Join(r, " "))
+	}
+	return strings.Join(plan, "; ")
 }
