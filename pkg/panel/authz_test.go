@@ -228,7 +228,10 @@ func authCases() []authCase {
 			return request{method: "GET", path: "/events/inbox", stream: true}, nil
 		}, ownData, "Alice's inbox secret"},
 		{"GET /groups", plain("GET", "/groups", nil, ""), ownData, ""},
-		{"POST /groups/preferences", plain("POST", "/groups/preferences", url.Values{"channels": {"push,sms"}, "leads": {"10m"}}, ""), ownData, ""},
+		// A member's group rules and preferences.
+		{"POST /groups/rules/{id}/mute", onGroupRule("/groups/rules/%d/mute", false), personal, ""},
+		{"POST /groups/rules/{id}/unmute", onGroupRule("/groups/rules/%d/unmute", true), personal, ""},
+		{"POST /contact/preferences", plain("POST", "/contact/preferences", url.Values{"channels": {"push,sms"}, "leads": {"10m"}}, ""), ownData, ""},
 		{"GET /tokens", plain("GET", "/tokens", nil, ""), ownData, "alice token name"},
 		{"POST /tokens", plain("POST", "/tokens", url.Values{"name": {"a script"}}, ""), ownData, ""},
 		{"POST /tokens/{id}/delete", onToken("POST", "/tokens/%d/delete"), personal, ""},

@@ -18,13 +18,28 @@ const testCooldown = 30 * time.Second
 var contactFields = []string{"display_name", "email", "phone", "language", "time_zone"}
 
 func (s *Server) contactPage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	u := p.user
-	f := map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
-	return s.contactForm(w, r, p, http.StatusOK, f, nil)
+	return s.contactForm(w, r, p, http.StatusOK, savedContact(p.user), nil)
 }
 
+// savedContact is the contact form as the person saved it.
+func savedContact(u store.User) map[string]string {
+	return map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
+}
+
+// contactForm shows the contact page: the contact form and the
+// preferences form (prefsFields), each with f's input; a form f has no
+// input of shows what is saved.
 func (s *Server) contactForm(w http.ResponseWriter, r *http.Request, p *principal, status int, f, errs map[string]string) error {
+	for k, v := range savedContact(p.user) {
+		if _, posted := f[k]; !posted {
+			f[k] = v
+		}
+	}
 	d := contactData{Zones: commonZones, Region: s.opts.Config.Defaults.PhoneRegion, Languages: languageChoices(f["language"])}
+	var err error
+	if d.PreferencesSet, err = s.savedPreferences(r.Context(), p, f); err != nil {
+		return err
+	}
 	if p.user.Phone != "" { // the saved number answered STOP: it is not texted
 		o, _, err := s.opts.Store.SMSOptOutOf(r.Context(), p.user.Phone)
 		if err != nil {
@@ -47,6 +62,8 @@ type contactData struct {
 	Tests     []schedule.Channel // the tests this server can send: call, sms, email
 	// TextsStopped: the saved phone number opted out of texts (STOP).
 	TextsStopped bool
+	// PreferencesSet: the person saved preferences (else the defaults apply).
+	PreferencesSet bool
 }
 
 // channelNoun names a channel in a sentence.
@@ -103,9 +120,7 @@ func (s *Server) contactTest(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	if err := s.sendTest(r, p, channel); err != nil {
 		if store.IsInvalid(err) || errors.Is(err, store.ErrConflict) || statusOf(err) == http.StatusTooManyRequests {
-			u := p.user
-			f := map[string]string{"display_name": u.DisplayName, "email": u.Email, "phone": u.Phone, "language": u.Language, "time_zone": u.TimeZone}
-			return s.contactForm(w, r, p, statusOf(err), f, map[string]string{field: publicMessage(err, statusOf(err))})
+			return s.contactForm(w, r, p, statusOf(err), savedContact(p.user), map[string]string{field: publicMessage(err, statusOf(err))})
 		}
 		return err
 	}

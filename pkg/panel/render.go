@@ -183,8 +183,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, p *principal, stat
 	if v.lang == nil {
 		v.lang = s.langOf(r, p)
 	}
-	if id, ok := flashText[r.URL.Query().Get("done")]; ok && v.Flash == "" {
+	done := r.URL.Query().Get("done")
+	if id, ok := flashText[done]; ok && v.Flash == "" {
 		v.Flash, _ = v.T(id)
+	}
+	if id, ok := flashCounted[done]; ok && v.Flash == "" {
+		if n, err := strconv.Atoi(r.URL.Query().Get("n")); err == nil && n >= 0 {
+			v.Flash, _ = v.lang.Count(id, n)
+		}
 	}
 	s.render(w, r, status, name, v)
 	return nil
@@ -233,6 +239,17 @@ var flashText = map[string]string{
 	"message-cancelled":         "PanelDoneMessageCancelled",
 	"message-nothing-to-cancel": "PanelDoneMessageNothingToCancel",
 	"preferences-saved":         "PanelDonePreferencesSaved",
+
+	// A member's group rules.
+	"group-rule-unmuted":        "PanelDoneGroupRuleUnmuted",
+	"group-rule-unmuted-later":  "PanelDoneGroupRuleUnmutedLater",
+	"group-rule-unmuted-paused": "PanelDoneGroupRuleUnmutedPaused",
+}
+
+// flashCounted are the messages of a redirect that say how many (?done=
+// with &n=, a number), by plural catalogue ID.
+var flashCounted = map[string]string{
+	"group-rule-muted": "PanelDoneGroupRuleMuted",
 }
 
 // redirect answers a change with 303 to target.

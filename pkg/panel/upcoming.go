@@ -1,7 +1,9 @@
 package panel
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/schedule"
@@ -14,12 +16,34 @@ func (s *Server) upcomingPage(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	v := &view{TitleID: "PanelUpcoming", Nav: "upcoming", Loc: s.zone(p.user.TimeZone), Now: s.now(), lang: s.langOf(r, p)}
-	cards, err := upcomingCards(up, v)
+	groups, err := s.groupsOfCards(r.Context(), p, up)
+	if err != nil {
+		return err
+	}
+	cards, err := upcomingCards(up, groups, v)
 	if err != nil {
 		return err
 	}
 	v.Data = cards // template.HTML: "" when there are none
 	return s.page(w, r, p, http.StatusOK, "upcoming", v)
+}
+
+// groupsOfCards names the group of each of p's group rules, by rule id,
+// when a card of up comes from one (nil otherwise: the page most members
+// open reads nothing more).
+func (s *Server) groupsOfCards(ctx context.Context, p *principal, up []store.Upcoming) (map[int64]string, error) {
+	if !slices.ContainsFunc(up, func(u store.Upcoming) bool { return store.GroupRuleOfOrigin(u.Origin) != 0 }) {
+		return nil, nil
+	}
+	rules, err := s.opts.Store.MemberGroupRules(ctx, p.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(rules))
+	for _, r := range rules {
+		out[r.ID] = r.GroupName
+	}
+	return out, nil
 }
 
 // leadWords says when a reminder comes: "10 minutes before", "at the start".

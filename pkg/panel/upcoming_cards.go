@@ -19,8 +19,9 @@ import (
 // is escaped here, as html/template would: text and attribute values with
 // html.EscapeString, a link only for an http, https or mailto URL (any
 // other is shown as text). TestUpcomingCardsAsTemplate holds it to the
-// template it replaces (testdata/upcoming_cards.html).
-func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
+// template it replaces (testdata/upcoming_cards.html). groups names the
+// group of each group rule whose registrations are among up, by rule id.
+func upcomingCards(up []store.Upcoming, groups map[int64]string, v *view) (template.HTML, error) {
 	if len(up) == 0 {
 		return "", nil
 	}
@@ -34,6 +35,7 @@ func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
 	}
 	hand, rule, event, reminders, noneLeft, cancel := words[0], words[1], words[2], words[3], words[4], words[5]
 	leads := map[time.Duration]string{} // a page's reminders have few leads: each said once
+	fromGroup := map[int64]string{}     // and few group rules
 	var b strings.Builder
 	b.Grow(600 * len(up))
 	text := func(s string) { b.WriteString(html.EscapeString(s)) }
@@ -106,6 +108,10 @@ func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
 		switch {
 		case u.RuleID != 0:
 			origin = rule
+		case store.GroupRuleOfOrigin(u.Origin) != 0:
+			if origin, err = groupOrigin(store.GroupRuleOfOrigin(u.Origin), groups, fromGroup, v); err != nil {
+				return "", err
+			}
 		case u.EventID != 0:
 			origin = event
 		}
@@ -119,6 +125,27 @@ func upcomingCards(up []store.Upcoming, v *view) (template.HTML, error) {
 	}
 	b.WriteString("\n</ul>")
 	return template.HTML(b.String()), nil
+}
+
+// groupOrigin says, escaped, that a card comes from group rule id: "From
+// group drp" (its group in groups), or from a group's rule when groups
+// does not know it. said keeps what was said for each rule.
+func groupOrigin(id int64, groups map[int64]string, said map[int64]string, v *view) (string, error) {
+	if s, ok := said[id]; ok {
+		return s, nil
+	}
+	var s string
+	var err error
+	if name, ok := groups[id]; ok {
+		s, err = v.T("PanelOriginGroup", "Group", name)
+	} else {
+		s, err = v.T("PanelOriginGroupRule")
+	}
+	if err != nil {
+		return "", err
+	}
+	said[id] = html.EscapeString(s)
+	return said[id], nil
 }
 
 // safeURL is raw, normalised, when it is an absolute http, https or

@@ -27,19 +27,23 @@ func TestUpcomingCardsAsTemplate(t *testing.T) {
 		{ID: 8, Title: "Shift", StartAt: now.Add(3 * time.Minute), RuleID: 2},
 		{ID: 9, Title: "Telecon", StartAt: now.Add(26 * time.Hour), URL: "mailto:chair@example.org",
 			Pending: []store.Reminder{{ID: 3, Channel: schedule.ChannelSMS, Lead: 10 * time.Minute, DueAt: now.Add(26*time.Hour - 10*time.Minute)}}},
+		{ID: 10, Title: "DRP telecon", StartAt: now.Add(27 * time.Hour), EventID: 4, Origin: store.GroupRuleOrigin(5)},
+		{ID: 11, Title: "Ops <meeting>", StartAt: now.Add(28 * time.Hour), EventID: 5, Origin: store.GroupRuleOrigin(6)},
+		{ID: 12, Title: "Old group", StartAt: now.Add(29 * time.Hour), EventID: 6, Origin: store.GroupRuleOrigin(7)},
 	}
+	groups := map[int64]string{5: "drp", 6: "<ops>"} // 7: a rule the page does not know
 	f := sqliteFixture(t)
 	for _, lang := range []string{"en-GB", "ja-JP"} {
 		v := &view{Loc: zoneOf("Asia/Tokyo"), Now: now, lang: f.srv.cat.Language(lang)}
-		got, err := upcomingCards(up, v)
+		got, err := upcomingCards(up, groups, v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := referenceCards(t, ref, up, v)
+		want := referenceCards(t, ref, up, groups, v)
 		if html.UnescapeString(string(got)) != html.UnescapeString(want) {
 			t.Errorf("%s: upcomingCards wrote\n%s\nwant what the template wrote:\n%s", lang, got, want)
 		}
-		for _, raw := range []string{"<script", "<b>", "<40-S2>", `"slides"`, "'more'"} {
+		for _, raw := range []string{"<script", "<b>", "<40-S2>", `"slides"`, "'more'", "<ops>", "<meeting>"} {
 			if strings.Contains(string(got), raw) {
 				t.Errorf("%s: %q is in the page unescaped:\n%s", lang, raw, got)
 			}
@@ -49,7 +53,7 @@ func TestUpcomingCardsAsTemplate(t *testing.T) {
 	// A link a feed could carry that is not the web's: shown as text.
 	v := &view{Loc: time.UTC, Now: now, lang: f.srv.cat.Language("en-GB")}
 	for _, bad := range []string{"javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>", "vbscript:x", "//evil.example/x", "%zz"} {
-		got, err := upcomingCards([]store.Upcoming{{ID: 1, Title: "T", StartAt: now.Add(time.Hour), URL: bad}}, v)
+		got, err := upcomingCards([]store.Upcoming{{ID: 1, Title: "T", StartAt: now.Add(time.Hour), URL: bad}}, nil, v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +64,7 @@ func TestUpcomingCardsAsTemplate(t *testing.T) {
 }
 
 // referenceCards executes the template the cards were written with before.
-func referenceCards(t *testing.T, ref *template.Template, up []store.Upcoming, v *view) string {
+func referenceCards(t *testing.T, ref *template.Template, up []store.Upcoming, groups map[int64]string, v *view) string {
 	t.Helper()
 	must := func(s string, err error) string {
 		if err != nil {
@@ -85,6 +89,10 @@ func referenceCards(t *testing.T, ref *template.Template, up []store.Upcoming, v
 		switch {
 		case u.RuleID != 0:
 			c.Origin = must(v.T("PanelOriginRule"))
+		case store.GroupRuleOfOrigin(u.Origin) != 0 && groups[store.GroupRuleOfOrigin(u.Origin)] != "":
+			c.Origin = must(v.T("PanelOriginGroup", "Group", groups[store.GroupRuleOfOrigin(u.Origin)]))
+		case store.GroupRuleOfOrigin(u.Origin) != 0:
+			c.Origin = must(v.T("PanelOriginGroupRule"))
 		case u.EventID != 0:
 			c.Origin = must(v.T("PanelOriginCalendar"))
 		}

@@ -107,10 +107,10 @@ func (p *PanelReads) UpcomingOfUser(ctx context.Context, userID int64, now time.
 }
 
 // UpcomingPage is UpcomingOfUser with only what the panel's Upcoming page
-// shows: each registration's id, event and rule ids, title, message,
-// start, place and link, and its reminders' id, channel, lead and due
-// time. Origin, TimeZone, Channels, Leads and the reminders' State are
-// left empty.
+// shows: each registration's id, event and rule ids, origin (the group
+// rule a card names), title, message, start, place and link, and its
+// reminders' id, channel, lead and due time. TimeZone, Channels, Leads
+// and the reminders' State are left empty.
 func (p *PanelReads) UpcomingPage(ctx context.Context, userID int64, now time.Time) ([]Upcoming, error) {
 	rows, err := p.upcomingPage.QueryContext(ctx, userID, RegistrationActive, dbTime(now), OriginTest)
 	return readUpcoming(rows, err, userID, MaxUpcoming, true)

@@ -301,7 +301,7 @@ func TestPanelReadsAgreeWithTheStore(t *testing.T) {
 				t.Fatalf("UpcomingPage = %+v, %v; want one registration", page, err)
 			}
 			lean := want[0]
-			lean.Origin, lean.TimeZone, lean.Channels, lean.Leads = "", "", nil, nil
+			lean.TimeZone, lean.Channels, lean.Leads = "", nil, nil
 			lean.Pending = slices.Clone(lean.Pending)
 			for i := range lean.Pending {
 				lean.Pending[i].State = ""

@@ -64,10 +64,10 @@ func upcomingOfUserSQL(d Dialect, page bool) string {
 		hint = ` FORCE INDEX (deliveries_once)`
 		start, due = `r.start_at`, `d.due_at`
 	}
-	columns := `r.id, r.event_id, r.rule_id, r.title, r.message, ` + start + `, COALESCE(e.location, ''), COALESCE(e.url, ''),
+	columns := `r.id, r.event_id, r.rule_id, r.origin, r.title, r.message, ` + start + `, COALESCE(e.location, ''), COALESCE(e.url, ''),
 d.id, d.channel, d.lead_seconds, ` + due
 	if !page {
-		columns += `, r.origin, r.time_zone, r.channels, r.leads, d.state`
+		columns += `, r.time_zone, r.channels, r.leads, d.state`
 	}
 	return `SELECT ` + columns + `
 FROM registrations r LEFT JOIN events e ON e.id = r.event_id
@@ -146,10 +146,10 @@ type upcomingRow struct {
 
 func newUpcomingRow(page bool) *upcomingRow {
 	r := &upcomingRow{page: page}
-	r.dest = []any{&r.u.ID, &r.eventID, &r.ruleID, &r.u.Title, &r.u.Message, &r.start, &r.u.Location, &r.u.URL,
+	r.dest = []any{&r.u.ID, &r.eventID, &r.ruleID, &r.u.Origin, &r.u.Title, &r.u.Message, &r.start, &r.u.Location, &r.u.URL,
 		&r.remID, &r.remChannel, &r.leadSeconds, &r.due}
 	if !page {
-		r.dest = append(r.dest, &r.u.Origin, &r.u.TimeZone, &r.channels, &r.leads, &r.remState)
+		r.dest = append(r.dest, &r.u.TimeZone, &r.channels, &r.leads, &r.remState)
 	}
 	return r
 }
