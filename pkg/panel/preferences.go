@@ -29,8 +29,9 @@ func (s *Server) savedPreferences(ctx context.Context, p *principal, f map[strin
 
 // contactPreferences saves the member's preferences (POST
 // /contact/preferences): channels in order (the first that reaches them
-// is used, the next on failure) and lead times, which group rules and
-// messages use: those offered to them, as on the rules page. Bad input is shown beside its field and nothing is saved.
+// is used, the next on failure), among those offered to them as on the
+// rules page, and lead times; group rules and messages use them. Bad
+// input is shown beside its field and nothing is saved.
 func (s *Server) contactPreferences(w http.ResponseWriter, r *http.Request, p *principal) error {
 	f, err := form(r, prefsFields...)
 	if err != nil {
