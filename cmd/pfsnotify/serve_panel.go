@@ -68,6 +68,10 @@ func runServePanel(ctx context.Context, a *app) error {
 			_, err := calsync.ApplyRule(ctx, s, r, calsync.OptionsFromConfig(a.cfg.Calsync), time.Now())
 			return err
 		},
+		ApplyGroupRules: func(ctx context.Context, f store.MemberRuleFilter) error {
+			_, err := calsync.ApplyGroupRules(ctx, s, f, calsync.OptionsFromConfig(a.cfg.Calsync), time.Now())
+			return err
+		},
 	})
 	if err != nil {
 		return err

@@ -53,6 +53,10 @@ type Options struct {
 	// ApplyRule applies a rule just made to the events already synced
 	// (calendar-sync's rule matching); nil: the next calendar-sync does.
 	ApplyRule func(ctx context.Context, r store.Rule) error
+	// ApplyGroupRules applies the group rules f selects to the events
+	// already synced, for their members (a group rule just made or
+	// resumed, people just added to a group); nil: the next calendar-sync does.
+	ApplyGroupRules func(ctx context.Context, f store.MemberRuleFilter) error
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 	// LookupHost resolves the host of a push endpoint, to refuse endpoints

@@ -84,6 +84,13 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/groups/{name}", admin, s.adminGroupPage},
 		{"POST /admin/groups/{name}/members", admin, s.adminGroupMembers},
 		{"POST /admin/groups/{name}/members/{login}/remove", admin, s.adminGroupMemberRemove},
+		{"POST /admin/groups/{name}/description", admin, s.adminGroupDescription},
+		{"POST /admin/groups/{name}/remove", admin, s.adminGroupRemove},
+		{"POST /admin/groups/{name}/rules", admin, s.adminGroupRuleCreate},
+		{"POST /admin/groups/{name}/rules/{id}/pause", admin, s.adminGroupRuleActive(false)},
+		{"POST /admin/groups/{name}/rules/{id}/resume", admin, s.adminGroupRuleActive(true)},
+		{"POST /admin/groups/{name}/rules/{id}/notices", admin, s.adminGroupRuleNotices},
+		{"POST /admin/groups/{name}/rules/{id}/remove", admin, s.adminGroupRuleRemove},
 		{"GET /admin/send", admin, s.adminSendPage},
 		{"POST /admin/send", admin, s.adminSendSubmit},
 

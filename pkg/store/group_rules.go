@@ -35,6 +35,13 @@ type GroupRule struct {
 	UpdatedAt  time.Time
 }
 
+// The fallback of a new group rule for members who set no preferences,
+// when its maker names none (rule add --group, the admin panel's form).
+const (
+	DefaultGroupRuleChannels = "push,email"
+	DefaultGroupRuleLeads    = "15m"
+)
+
 // GroupRuleOrigin is the origin of the registrations group rule id makes.
 func GroupRuleOrigin(id int64) string { return "grouprule:" + strconv.FormatInt(id, 10) }
 
