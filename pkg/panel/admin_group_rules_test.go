@@ -243,7 +243,7 @@ func TestAdminGroupRules(t *testing.T) {
 // removal without its box ticked change nothing.
 func TestAdminGroupEditAndRemove(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
-		f, _ := groupRulesFixture(t, st)
+		f, applied := groupRulesFixture(t, st)
 		ctx := context.Background()
 		w := f.post("/admin/groups/ops/description", "root", url.Values{"description": {strings.Repeat("x", 256)}})
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="description-error"`) {
@@ -267,6 +267,15 @@ func TestAdminGroupEditAndRemove(t *testing.T) {
 		if f.pendingOf("alice", "bob") == 0 {
 			t.Fatal("no pending reminder from ops's rule; want alice and bob reminded")
 		}
+		// Someone added to the group gets its rules' reminders at once, as with group member add.
+		wantStatus(t, "add root", f.post("/admin/groups/ops/members", "root", url.Values{"logins": {"root"}}), http.StatusSeeOther)
+		ops, err := st.GroupByName(ctx, "ops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := (*applied)[len(*applied)-1]; last != (store.MemberRuleFilter{GroupID: ops.ID}) || f.pendingOf("root") == 0 {
+			t.Errorf("after adding root: applied %+v, root has %d pending; want ops's rules applied to root at once", last, f.pendingOf("root"))
+		}
 		w = f.post("/admin/groups/ops/remove", "root", url.Values{})
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="confirm-error"`) {
 			t.Errorf("remove without confirming: got %d %s; want 422 on confirm", w.Code, excerpt(w.Body.String()))
@@ -287,7 +296,7 @@ func TestAdminGroupEditAndRemove(t *testing.T) {
 				t.Errorf("%s after ops was removed: %v; want kept", login, err)
 			}
 		}
-		if n := f.pendingOf("alice", "bob"); n != 0 {
+		if n := f.pendingOf("alice", "bob", "root"); n != 0 {
 			t.Errorf("after removal: %d pending reminders from ops's rule; want none", n)
 		}
 		if body := f.get("/admin/groups?done=group-removed", "root").Body.String(); !strings.Contains(body, "Group removed.") {

@@ -188,6 +188,7 @@ func (s *Server) adminGroupMembers(w http.ResponseWriter, r *http.Request, p *pr
 	case err != nil:
 		return err
 	}
+	s.log.Info("group members added", "group", g.Name, "logins", logins, "added", added, "by", p.user.Login)
 	if added > 0 { // the group's rules remind them of the upcoming events at once, as group member add does
 		s.applyGroupRules(r.Context(), store.MemberRuleFilter{GroupID: g.ID})
 	}
@@ -204,5 +205,6 @@ func (s *Server) adminGroupMemberRemove(w http.ResponseWriter, r *http.Request, 
 	if _, err := s.opts.Store.RemoveGroupMembers(r.Context(), g.Name, []string{r.PathValue("login")}); err != nil {
 		return err
 	}
+	s.log.Info("group member removed", "group", g.Name, "login", r.PathValue("login"), "by", p.user.Login)
 	return redirect(w, r, "/admin/groups/"+url.PathEscape(g.Name))
 }
