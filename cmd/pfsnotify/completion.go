@@ -57,7 +57,7 @@ func argCompletions() map[string]completeFunc {
 		"pfsnotify rule resume":         (*completer).allRules,
 		"pfsnotify rule mute":           (*completer).groupRules,
 		"pfsnotify rule unmute":         (*completer).groupRules,
-		"pfsnotify rule notices":        (*completer).rules,
+		"pfsnotify rule notices":        (*completer).allRules,
 	}
 }
 

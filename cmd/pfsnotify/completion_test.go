@@ -59,6 +59,7 @@ func TestCompletion(t *testing.T) {
 			{[]string{"registration", "show", ""}, []string{"1\tbob: Review, 2099-12-01 09:00 CET (+01:00)"}},
 			{[]string{"rule", "pause", ""}, []string{"1\talbert: (?i)telecon", "g1\tdrp: DRP"}},
 			{[]string{"rule", "mute", ""}, []string{"g1\tdrp: DRP"}},
+			{[]string{"rule", "notices", "g"}, []string{"g1\tdrp: DRP"}},
 			{[]string{"rule", "add", "--group", "d"}, []string{"drp\tData reduction"}},
 		}
 		for _, tt := range tests {

@@ -15,10 +15,10 @@ import (
 )
 
 // The fallback of a group rule for members who set no preferences, when
-// rule add --group names none.
+// rule add --group names none: the admin panel's too.
 const (
-	defaultGroupRuleChannels = "push,email"
-	defaultGroupRuleLeads    = "15m"
+	defaultGroupRuleChannels = store.DefaultGroupRuleChannels
+	defaultGroupRuleLeads    = store.DefaultGroupRuleLeads
 )
 
 // ruleRef names a person's rule ("3") or a group rule ("g3").

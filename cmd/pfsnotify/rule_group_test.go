@@ -109,6 +109,34 @@ func TestGroupRuleCommands(t *testing.T) {
 			t.Errorf("bob's registrations after leaving: %+v; want 2 cancelled, saying he left the group", regs)
 		}
 
+		// Its notices of moves and cancellations, as a person's rule's.
+		for _, tt := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"rule", "notices", "g1"}, "group rule g1: notices of moves on, of cancellations on (within 1 day of now)"},
+			{[]string{"rule", "notices", "g1", "--moved", "off"}, "group rule g1: notices of moves off, of cancellations on (within 1 day of now)"},
+			{[]string{"rule", "notices", "G1", "--cancelled", "no"}, "group rule g1: notices of moves off, of cancellations off"},
+		} {
+			if out := c.ok(tt.args...); !strings.Contains(out, tt.want) {
+				t.Errorf("%s printed %q; want %q", strings.Join(tt.args, " "), out, tt.want)
+			}
+		}
+		for _, tt := range []struct {
+			args     []string
+			wantCode int
+			wantErr  string
+		}{
+			{[]string{"rule", "notices", "g1", "--moved", "maybe"}, 2, "moved:"},
+			{[]string{"rule", "notices", "g1", "--cancelled", "sometimes"}, 2, "cancelled:"},
+			{[]string{"rule", "notices", "g9", "--moved", "off"}, 1, "group rule g9: not found"},
+			{[]string{"rule", "notices", "gx"}, 2, `rule id "gx"`},
+		} {
+			if _, errOut, code := c.run(tt.args...); code != tt.wantCode || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("%s: exit %d, stderr %q; want %d saying %q", strings.Join(tt.args, " "), code, errOut, tt.wantCode, tt.wantErr)
+			}
+		}
+
 		// Pause and resume, then remove: every member's pending reminders are cancelled.
 		c.ok("rule", "pause", "g1")
 		c.ok("rule", "resume", "g1")

@@ -133,7 +133,7 @@ func runRuleTest(ctx context.Context, a *app, opts ruleTestOptions) error {
 }
 
 type ruleNoticesOptions struct {
-	id               int64
+	ref              ruleRef
 	moved, cancelled string
 }
 
@@ -144,17 +144,20 @@ func newRuleNoticesCmd(a *app) *cobra.Command {
 		Short: "Whether a rule's registrations are told that their event moved or was cancelled",
 		Long: `When an event moves or is cancelled within calsync.notice_window (24 hours by
 default) of now, the people registered for it are told through their
-channels. Each rule can turn that off for moves, cancellations, or both.
-Without flags, show the rule's setting.`,
+channels. Each rule can turn that off for moves, cancellations, or both:
+a person's rule (3) for the registrations it made, a group rule (g3) for
+those it made for every member of its group. Without flags, show the
+rule's setting.`,
 		Example: `  pfsnotify rule notices 3
-  pfsnotify rule notices 3 --moved off`,
-		Args: exactArgs(1, "one rule ID"),
+  pfsnotify rule notices 3 --moved off
+  pfsnotify rule notices g2 --moved off --cancelled on`,
+		Args: exactArgs(1, "one rule ID, e.g. 3 or g3"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs("rule", args)
+			refs, err := parseRuleRefs(args)
 			if err != nil {
 				return err
 			}
-			opts.id = ids[0]
+			opts.ref = refs[0]
 			return runRuleNotices(cmd.Context(), a, opts)
 		},
 	}
@@ -186,14 +189,18 @@ func runRuleNotices(ctx context.Context, a *app, opts ruleNoticesOptions) error 
 		return err
 	}
 	defer s.Close()
-	n, err := s.RuleNotices(ctx, opts.id)
+	get, set, what := s.RuleNotices, s.SetRuleNotices, "rule "+opts.ref.String()
+	if opts.ref.group {
+		get, set, what = s.GroupRuleNotices, s.SetGroupRuleNotices, "group rule "+opts.ref.String()
+	}
+	n, err := get(ctx, opts.ref.id)
 	if err != nil {
 		return err
 	}
 	if opts.moved != "" || opts.cancelled != "" {
 		n.Moved, _ = onOff("moved", opts.moved, n.Moved)
 		n.Cancelled, _ = onOff("cancelled", opts.cancelled, n.Cancelled)
-		if err := s.SetRuleNotices(ctx, opts.id, n); err != nil {
+		if err := set(ctx, opts.ref.id, n); err != nil {
 			return err
 		}
 	}
@@ -202,6 +209,6 @@ func runRuleNotices(ctx context.Context, a *app, opts ruleNoticesOptions) error 
 	if a.cfg.Calsync.NoticeWindow <= 0 {
 		within = "but calsync.notice_window is 0: nobody is told"
 	}
-	a.printf("rule #%d: notices of moves %s, of cancellations %s (%s)", opts.id, word[n.Moved], word[n.Cancelled], within)
+	a.printf("%s: notices of moves %s, of cancellations %s (%s)", what, word[n.Moved], word[n.Cancelled], within)
 	return nil
 }

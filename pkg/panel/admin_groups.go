@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -17,7 +18,11 @@ func (s *Server) adminGroupsView(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "admin_groups", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, Data: groups})
+	v := &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, Data: groups, lang: s.langOf(r, p)}
+	if r.URL.Query().Get("done") == "group-removed" {
+		v.Flash = v.tr("PanelAdminGroupRemoved")
+	}
+	return s.page(w, r, p, status, "admin_groups", v)
 }
 
 // adminGroupsCreate adds a group, as `pfsnotify group add` does.
@@ -39,9 +44,23 @@ func (s *Server) adminGroupsCreate(w http.ResponseWriter, r *http.Request, p *pr
 
 // adminGroupData is the page of one group.
 type adminGroupData struct {
-	Group   store.Group
-	Members []store.User
-	Users   []store.User // to choose from
+	Group     store.Group
+	Members   []store.User
+	Users     []store.User // to choose from
+	Rules     []store.GroupRuleView
+	Calendars []store.Calendar // for a new rule
+}
+
+// adminGroupDone are the messages a change on a group's page returns
+// with (?done=), by catalogue ID; group-rule-removed says how many
+// pending reminders went (&reminders=).
+var adminGroupDone = map[string]string{
+	"group-described":    "PanelAdminGroupDescribed",
+	"group-rule-added":   "PanelAdminGroupRuleAdded",
+	"group-rule-paused":  "PanelAdminGroupRulePaused",
+	"group-rule-resumed": "PanelAdminGroupRuleResumed",
+	"group-rule-notices": "PanelAdminGroupRuleNoticesSaved",
+	"group-rule-removed": "PanelAdminGroupRuleRemoved",
 }
 
 func (s *Server) adminGroupPage(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -62,8 +81,89 @@ func (s *Server) adminGroupView(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, p, status, "admin_group", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs,
-		Data: adminGroupData{Group: g, Members: members, Users: users}})
+	all, err := s.opts.Store.ListGroupRules(ctx)
+	if err != nil {
+		return err
+	}
+	var rules []store.GroupRuleView
+	for _, rule := range all {
+		if rule.GroupID == g.ID {
+			rules = append(rules, rule)
+		}
+	}
+	cals, err := s.opts.Store.ListCalendars(ctx)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = map[string]string{}
+	}
+	for k, def := range map[string]string{"description": g.Description, "channel": store.DefaultGroupRuleChannels, "lead": store.DefaultGroupRuleLeads} {
+		if _, typed := f[k]; !typed {
+			f[k] = def
+		}
+	}
+	v := &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, lang: s.langOf(r, p),
+		Data: adminGroupData{Group: g, Members: members, Users: users, Rules: rules, Calendars: cals}}
+	if id, ok := adminGroupDone[r.URL.Query().Get("done")]; ok && status == http.StatusOK {
+		if id == "PanelAdminGroupRuleRemoved" { // a plural: how many pending reminders went
+			n, _ := strconv.Atoi(r.URL.Query().Get("reminders"))
+			v.Flash = v.count(id, max(n, 0))
+		} else {
+			v.Flash = v.tr(id)
+		}
+	}
+	return s.page(w, r, p, status, "admin_group", v)
+}
+
+// adminGroupDescription changes the group's description; one CreateGroup
+// would refuse is shown by the field and changes nothing.
+func (s *Server) adminGroupDescription(w http.ResponseWriter, r *http.Request, p *principal) error {
+	f, err := form(r, "description")
+	if err != nil {
+		return err
+	}
+	g, err := s.opts.Store.SetGroupDescription(r.Context(), r.PathValue("name"), f["description"])
+	switch {
+	case store.IsInvalid(err):
+		return s.adminGroupView(w, r, p, http.StatusUnprocessableEntity, f, fieldProblems(err, nil))
+	case err != nil:
+		return err
+	}
+	s.log.Info("group described", "group", g.Name, "by", p.user.Login)
+	return redirect(w, r, groupPage(g.Name, "group-described"))
+}
+
+// adminGroupRemove removes the group, as `pfsnotify group remove` does:
+// its memberships and rules go, the reminders its rules made are
+// cancelled, its people and their history stay. The form's confirm box
+// must be ticked.
+func (s *Server) adminGroupRemove(w http.ResponseWriter, r *http.Request, p *principal) error {
+	f, err := form(r, "confirm")
+	if err != nil {
+		return err
+	}
+	if f["confirm"] != "on" {
+		if _, err := s.opts.Store.GroupByName(r.Context(), r.PathValue("name")); err != nil {
+			return err
+		}
+		return s.adminGroupView(w, r, p, http.StatusUnprocessableEntity, f, map[string]string{"confirm": errConfirmRemoval})
+	}
+	name := r.PathValue("name")
+	if err := s.opts.Store.RemoveGroup(r.Context(), name); err != nil {
+		return err
+	}
+	s.log.Info("group removed", "group", name, "by", p.user.Login)
+	return redirect(w, r, "/admin/groups?done=group-removed")
+}
+
+// errConfirmRemoval is what a removal without its box ticked is told
+// (PanelErrConfirmRemoval).
+const errConfirmRemoval = "tick the box to confirm the removal"
+
+// groupPage is the page of group name, telling what was done.
+func groupPage(name, done string) string {
+	return "/admin/groups/" + url.PathEscape(name) + "?done=" + done
 }
 
 // adminGroupMembers adds people (logins, separated by commas or spaces) to
@@ -81,12 +181,16 @@ func (s *Server) adminGroupMembers(w http.ResponseWriter, r *http.Request, p *pr
 	if len(logins) == 0 {
 		return s.adminGroupView(w, r, p, http.StatusUnprocessableEntity, f, map[string]string{"logins": "give one or more logins"})
 	}
-	_, err = s.opts.Store.AddGroupMembers(r.Context(), g.Name, logins)
+	added, err := s.opts.Store.AddGroupMembers(r.Context(), g.Name, logins)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || store.IsInvalid(err):
 		return s.adminGroupView(w, r, p, http.StatusUnprocessableEntity, f, map[string]string{"logins": err.Error()})
 	case err != nil:
 		return err
+	}
+	s.log.Info("group members added", "group", g.Name, "logins", logins, "added", added, "by", p.user.Login)
+	if added > 0 { // the group's rules remind them of the upcoming events at once, as group member add does
+		s.applyGroupRules(r.Context(), store.MemberRuleFilter{GroupID: g.ID})
 	}
 	return redirect(w, r, "/admin/groups/"+url.PathEscape(g.Name))
 }
@@ -101,5 +205,6 @@ func (s *Server) adminGroupMemberRemove(w http.ResponseWriter, r *http.Request, 
 	if _, err := s.opts.Store.RemoveGroupMembers(r.Context(), g.Name, []string{r.PathValue("login")}); err != nil {
 		return err
 	}
+	s.log.Info("group member removed", "group", g.Name, "login", r.PathValue("login"), "by", p.user.Login)
 	return redirect(w, r, "/admin/groups/"+url.PathEscape(g.Name))
 }

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pfsnotify/pfsnotify/pkg/schedule"
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 	"github.com/pfsnotify/pfsnotify/pkg/store/storetest"
 )
@@ -16,20 +18,36 @@ import (
 // (format takes the group's name).
 func onGroup(method, format string, form url.Values) func(f *fixture, who string) (request, func() error) {
 	return func(f *fixture, who string) (request, func() error) {
-		ctx := context.Background()
-		existing, err := f.st.ListGroups(ctx) // none is ever removed here: one more is a new name
+		return request{method: method, path: fmt.Sprintf(format, freshGroup(f)), form: form}, nil
+	}
+}
+
+// onGroupRule makes a fresh group with alice in it and a rule of that
+// group, and a request about the rule (format takes the group's name and
+// the rule's id).
+func onGroupRule(method, format string, form url.Values) func(f *fixture, who string) (request, func() error) {
+	return func(f *fixture, who string) (request, func() error) {
+		name := freshGroup(f)
+		rule, err := f.st.CreateGroupRule(context.Background(), store.GroupRule{GroupName: name, Pattern: "(?i)telecon",
+			Channels: []schedule.Channel{schedule.ChannelLog}, Leads: []time.Duration{5 * time.Minute}})
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		name := fmt.Sprintf("wg%d", len(existing)+1)
-		if _, err := f.st.CreateGroup(ctx, store.Group{Name: name}); err != nil {
-			f.t.Fatal(err)
-		}
-		if _, err := f.st.AddGroupMembers(ctx, name, []string{"alice"}); err != nil {
-			f.t.Fatal(err)
-		}
-		return request{method: method, path: fmt.Sprintf(format, name), form: form}, nil
+		return request{method: method, path: fmt.Sprintf(format, name, rule.ID), form: form}, nil
 	}
+}
+
+// freshGroup makes a group of a new name with alice in it.
+func freshGroup(f *fixture) string {
+	ctx := context.Background()
+	name := fmt.Sprintf("wg%d", time.Now().UnixNano()) // some are removed: a count would repeat a name
+	if _, err := f.st.CreateGroup(ctx, store.Group{Name: name}); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.st.AddGroupMembers(ctx, name, []string{"alice"}); err != nil {
+		f.t.Fatal(err)
+	}
+	return name
 }
 
 // Admins list and add groups and put people in and out of them; bad input

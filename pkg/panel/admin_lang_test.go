@@ -269,13 +269,16 @@ func TestAdminGroupAndSendPagesInJapanese(t *testing.T) {
 		{"/admin/send", "メッセージを送る"},
 		{"/admin/groups", "グループを追加"},
 		{"/admin/groups/ops", "メンバーを追加"},
+		{"/admin/groups/ops", "グループのルールを追加"},
+		{"/admin/groups/ops?done=group-rule-removed&reminders=2", "未送信のリマインダー2件を取り消しました"},
+		{"/admin/groups?done=group-removed", "グループを削除しました"},
 	} {
 		w := f.do(request{method: "GET", path: tt.path, as: "yamada"})
 		body := w.Body.String()
 		if w.Code != 200 || !strings.Contains(body, tt.want) || !strings.Contains(body, `<html lang="ja`) {
 			t.Errorf("%s as a ja admin: got %d; want Japanese (%q)", tt.path, w.Code, tt.want)
 		}
-		for _, english := range []string{"Send a message", "Add a group", "Add people", "Who gets it", "Groups"} {
+		for _, english := range []string{"Send a message", "Add a group", "Add people", "Who gets it", "Groups", "Group rules", "Add rule", "Remove group"} {
 			if strings.Contains(body, ">"+english+"<") {
 				t.Errorf("%s as a ja admin shows %q", tt.path, english)
 			}

@@ -1,7 +1,6 @@
 package panel
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -92,18 +91,4 @@ func (s *Server) groupRuleUnmute(w http.ResponseWriter, r *http.Request, p *prin
 		done = "group-rule-unmuted-later"
 	}
 	return redirect(w, r, "/groups?done="+done)
-}
-
-// applyGroupRules applies the group rules f selects to the events already
-// synced and reports whether it did; a failure is logged (the next
-// calendar-sync does it).
-func (s *Server) applyGroupRules(ctx context.Context, f store.MemberRuleFilter) bool {
-	if s.opts.ApplyGroupRules == nil {
-		return false
-	}
-	if err := s.opts.ApplyGroupRules(ctx, f); err != nil {
-		s.log.Error("apply unmuted group rule to synced events", "group_rule", f.GroupRuleID, "user", f.UserID, "err", err)
-		return false
-	}
-	return true
 }

@@ -242,24 +242,14 @@ func TestUpcomingNamesTheGroup(t *testing.T) {
 	})
 }
 
-// onGroupRule makes a fresh group with alice in it and a rule of that
+// onMemberGroupRule makes a fresh group with alice in it and a rule of that
 // group, muted for alice when muted is set, and a request about the rule
 // (format takes its id). Intact: the rule is muted by alice alone, or by
 // nobody, as made.
-func onGroupRule(format string, muted bool) func(f *fixture, who string) (request, func() error) {
+func onMemberGroupRule(format string, muted bool) func(f *fixture, who string) (request, func() error) {
 	return func(f *fixture, who string) (request, func() error) {
 		ctx := context.Background()
-		existing, err := f.st.ListGroups(ctx) // none is ever removed here: one more is a new name
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		name := fmt.Sprintf("mg%d", len(existing)+1)
-		if _, err := f.st.CreateGroup(ctx, store.Group{Name: name}); err != nil {
-			f.t.Fatal(err)
-		}
-		if _, err := f.st.AddGroupMembers(ctx, name, []string{"alice"}); err != nil {
-			f.t.Fatal(err)
-		}
+		name := freshGroup(f)
 		rule, err := f.st.CreateGroupRule(ctx, store.GroupRule{GroupName: name, Pattern: "(?i)alice group telecon",
 			Channels: []schedule.Channel{schedule.ChannelEmail}, Leads: []time.Duration{10 * time.Minute}})
 		if err != nil {

@@ -54,8 +54,9 @@ type Options struct {
 	// (calendar-sync's rule matching); nil: the next calendar-sync does.
 	ApplyRule func(ctx context.Context, r store.Rule) error
 	// ApplyGroupRules applies the group rules f selects to the events
-	// already synced, for a member who unmutes one (calendar-sync's
-	// calsync.ApplyGroupRules); nil: the next calendar-sync does.
+	// already synced, for their members (a group rule just made or
+	// resumed, people just added to a group) or for a member who unmutes
+	// one; nil: the next calendar-sync does.
 	ApplyGroupRules func(ctx context.Context, f store.MemberRuleFilter) error
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time

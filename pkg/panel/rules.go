@@ -192,6 +192,19 @@ func (s *Server) ruleNotices(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
+	n, err := noticesForm(r)
+	if err != nil {
+		return err
+	}
+	if err := s.opts.Store.SetRuleNotices(r.Context(), rule.ID, n); err != nil {
+		return err
+	}
+	return redirect(w, r, ruleBack(r, p, "rule-notices"))
+}
+
+// noticesForm reads a notices form: its "moved" and "cancelled"
+// checkboxes, absent meaning off.
+func noticesForm(r *http.Request) (store.RuleNotices, error) {
 	var n store.RuleNotices
 	errs := map[string]string{}
 	for field, dst := range map[string]*bool{"moved": &n.Moved, "cancelled": &n.Cancelled} {
@@ -203,12 +216,9 @@ func (s *Server) ruleNotices(w http.ResponseWriter, r *http.Request, p *principa
 		}
 	}
 	if len(errs) > 0 {
-		return fieldErrors(errs)
+		return store.RuleNotices{}, fieldErrors(errs)
 	}
-	if err := s.opts.Store.SetRuleNotices(r.Context(), rule.ID, n); err != nil {
-		return err
-	}
-	return redirect(w, r, ruleBack(r, p, "rule-notices"))
+	return n, nil
 }
 
 func (s *Server) ruleDelete(w http.ResponseWriter, r *http.Request, p *principal) error {

@@ -27,7 +27,7 @@ type SyncEventsOptions struct {
 	// NoticeWindow: when an event that starts within this of now (before
 	// or after the change) moves or is cancelled, its registrations get a
 	// "moved" or "cancelled" delivery on each of their channels, as their
-	// rule allows (see RuleNotices). 0: none.
+	// rule allows (see RuleNotices, GroupRuleNotices). 0: none.
 	NoticeWindow time.Duration
 	// BatchSize is how many events are written per transaction; 0: 200.
 	BatchSize int

@@ -35,6 +35,13 @@ type GroupRule struct {
 	UpdatedAt  time.Time
 }
 
+// The fallback of a new group rule for members who set no preferences,
+// when its maker names none (rule add --group, the admin panel's form).
+const (
+	DefaultGroupRuleChannels = "push,email"
+	DefaultGroupRuleLeads    = "15m"
+)
+
 // GroupRuleOrigin is the origin of the registrations group rule id makes.
 func GroupRuleOrigin(id int64) string { return "grouprule:" + strconv.FormatInt(id, 10) }
 
@@ -143,14 +150,18 @@ func (s *Store) GroupRuleByID(ctx context.Context, id int64) (GroupRule, error) 
 // GroupRuleView is a group rule with what a listing shows next to it.
 type GroupRuleView struct {
 	GroupRule
-	CalendarName string   // "" for a rule that watches every calendar
-	Members      int      // people in its group
-	Muted        []string // logins of the people who muted it, sorted
+	CalendarName string      // "" for a rule that watches every calendar
+	Members      int         // people in its group
+	Muted        []string    // logins of the people who muted it, sorted
+	Notices      RuleNotices // of moves and cancellations; see SetGroupRuleNotices
 }
 
+// A group rule without a group_rule_notices row has DefaultRuleNotices: both on.
 const listGroupRulesSQL = `SELECT ` + groupRuleColumns + `, c.name,
-(SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = gr.group_id)
+(SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = gr.group_id),
+COALESCE(n.notify_moved, 1), COALESCE(n.notify_cancelled, 1)
 FROM group_rules gr JOIN member_groups g ON g.id = gr.group_id LEFT JOIN calendars c ON c.id = gr.calendar_id
+LEFT JOIN group_rule_notices n ON n.group_rule_id = gr.id
 ORDER BY gr.id`
 
 const groupRuleMutesSQL = `SELECT m.group_rule_id, u.login FROM group_rule_mutes m JOIN users u ON u.id = m.user_id ORDER BY u.login`
@@ -167,7 +178,7 @@ func (s *Store) ListGroupRules(ctx context.Context) ([]GroupRuleView, error) {
 	for rows.Next() {
 		var v GroupRuleView
 		var calendarName sql.NullString
-		if v.GroupRule, err = scanGroupRule(rows, &calendarName, &v.Members); err != nil {
+		if v.GroupRule, err = scanGroupRule(rows, &calendarName, &v.Members, &v.Notices.Moved, &v.Notices.Cancelled); err != nil {
 			return nil, fmt.Errorf("list group rules: %w", err)
 		}
 		v.CalendarName = calendarName.String

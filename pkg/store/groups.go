@@ -30,9 +30,15 @@ func (g *Group) validate() error {
 	if !groupNamePattern.MatchString(g.Name) {
 		fe.add("name", "%q must be 1 to 64 lowercase letters, digits or . _ -, starting with a letter or digit", g.Name)
 	}
-	fe.tooLong("description", g.Description, 255)
-	fe.noControl("description", g.Description)
+	checkGroupDescription(&fe, g.Description)
 	return fe.err()
+}
+
+// checkGroupDescription checks a group's description: at most 255
+// characters, no control characters.
+func checkGroupDescription(fe *fieldErrors, description string) {
+	fe.tooLong("description", description, 255)
+	fe.noControl("description", description)
 }
 
 const groupColumns = `g.id, g.name, g.description, g.created_at, g.updated_at,
@@ -68,6 +74,36 @@ func (s *Store) CreateGroup(ctx context.Context, g Group) (Group, error) {
 		return Group{}, fmt.Errorf("create group %s: %w", g.Name, err)
 	}
 	g.CreatedAt, g.UpdatedAt = now, now
+	return g, nil
+}
+
+const (
+	setGroupDescriptionSQL = `UPDATE member_groups SET description = ?, updated_at = ? WHERE id = ?`
+	groupExistsSQL         = `SELECT 1 FROM member_groups WHERE id = ?`
+)
+
+// SetGroupDescription changes the description of group name and returns
+// the group as stored: a FieldError for a description CreateGroup would
+// refuse, ErrNotFound if there is no such group.
+func (s *Store) SetGroupDescription(ctx context.Context, name, description string) (Group, error) {
+	var fe fieldErrors
+	checkGroupDescription(&fe, description)
+	if err := fe.err(); err != nil {
+		return Group{}, err
+	}
+	g, err := s.GroupByName(ctx, name)
+	if err != nil {
+		return Group{}, err
+	}
+	now := s.clock()
+	res, err := s.db.ExecContext(ctx, setGroupDescriptionSQL, description, now, g.ID)
+	if err != nil {
+		return Group{}, fmt.Errorf("set description of group %s: %w", g.Name, err)
+	}
+	if err := s.updatedOrNotFound(ctx, res, groupExistsSQL, g.ID, "set description of group "+g.Name); err != nil {
+		return Group{}, err
+	}
+	g.Description, g.UpdatedAt = description, now
 	return g, nil
 }
 

@@ -123,3 +123,38 @@ func TestGroupsBadInput(t *testing.T) {
 		}
 	})
 }
+
+// A group's description changes as CreateGroup would take it; a bad one
+// names the field and changes nothing.
+func TestSetGroupDescription(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.CreateGroup(ctx, store.Group{Name: "ops", Description: "operations"}); err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.SetGroupDescription(ctx, " OPS ", "Summit operations")
+		if err != nil || g.Name != "ops" || g.Description != "Summit operations" {
+			t.Fatalf("SetGroupDescription = %+v, %v; want ops described anew", g, err)
+		}
+		for _, tt := range []struct {
+			name, description, wantText string
+		}{
+			{"two lines", "a\nb", "one line"},
+			{"too long", strings.Repeat("x", 256), "256"},
+		} {
+			_, err := s.SetGroupDescription(ctx, "ops", tt.description)
+			var fe *store.FieldError
+			if !errors.As(err, &fe) || fe.Field != "description" || !strings.Contains(fe.Problem, tt.wantText) {
+				t.Errorf("%s: got %v; want a description error saying %q", tt.name, err, tt.wantText)
+			}
+		}
+		if got, err := s.GroupByName(ctx, "ops"); err != nil || got.Description != "Summit operations" {
+			t.Errorf("ops after the refused changes: got %+v, %v; want the description kept", got, err)
+		}
+		if _, err := s.SetGroupDescription(ctx, "ops", ""); err != nil {
+			t.Errorf("an empty description: got %v; want it taken", err)
+		}
+		_, err = s.SetGroupDescription(ctx, "nogroup", "x")
+		wantNotFound(t, "SetGroupDescription(nogroup)", err)
+	})
+}
