@@ -151,5 +151,5 @@ func (s *Server) adminGroupRuleRemove(w http.ResponseWriter, r *http.Request, p 
 	}
 	s.log.Info("group rule removed", "rule", groupRuleRef(rule.ID), "group", g.Name, "registrations", removed.Registrations,
 		"reminders", removed.Deliveries, "by", p.user.Login)
-	return redirect(w, r, groupPage(g.Name, "group-rule-removed")+"&reminders="+strconv.Itoa(removed.Deliveries))
+	return redirect(w, r, groupPage(g.Name, "group-rule-removed")+"&n="+strconv.Itoa(removed.Deliveries))
 }

@@ -217,7 +217,7 @@ func TestAdminGroupRules(t *testing.T) {
 
 		// Removal cancels every member's pending reminders from it, and says how many.
 		w = f.post("/admin/groups/ops/rules/"+itoa(rule.ID)+"/remove", "root", nil)
-		if want := "/admin/groups/ops?done=group-rule-removed&reminders=" + itoa(int64(pending)); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+		if want := "/admin/groups/ops?done=group-rule-removed&n=" + itoa(int64(pending)); w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
 			t.Fatalf("remove: got %d %s; want 303 to %s", w.Code, w.Header().Get("Location"), want)
 		}
 		if got := groupRulesOf(t, st, "ops"); len(got) != 0 {
@@ -229,9 +229,8 @@ func TestAdminGroupRules(t *testing.T) {
 		for _, tt := range []struct{ reminders, want string }{
 			{itoa(int64(pending)), "Group rule removed; " + itoa(int64(pending)) + " pending reminder"},
 			{"1", "Group rule removed; 1 pending reminder was cancelled."},
-			{"x", "Group rule removed; 0 pending reminders were cancelled."},
 		} {
-			if body := f.get("/admin/groups/ops?done=group-rule-removed&reminders="+tt.reminders, "root").Body.String(); !strings.Contains(body, tt.want) {
+			if body := f.get("/admin/groups/ops?done=group-rule-removed&n="+tt.reminders, "root").Body.String(); !strings.Contains(body, tt.want) {
 				t.Errorf("after removal, reminders=%s: got %s; want %q", tt.reminders, excerpt(body), tt.want)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
@@ -51,18 +50,6 @@ type adminGroupData struct {
 	Calendars []store.Calendar // for a new rule
 }
 
-// adminGroupDone are the messages a change on a group's page returns
-// with (?done=), by catalogue ID; group-rule-removed says how many
-// pending reminders went (&reminders=).
-var adminGroupDone = map[string]string{
-	"group-described":    "PanelAdminGroupDescribed",
-	"group-rule-added":   "PanelAdminGroupRuleAdded",
-	"group-rule-paused":  "PanelAdminGroupRulePaused",
-	"group-rule-resumed": "PanelAdminGroupRuleResumed",
-	"group-rule-notices": "PanelAdminGroupRuleNoticesSaved",
-	"group-rule-removed": "PanelAdminGroupRuleRemoved",
-}
-
 func (s *Server) adminGroupPage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	return s.adminGroupView(w, r, p, http.StatusOK, nil, nil)
 }
@@ -103,17 +90,8 @@ func (s *Server) adminGroupView(w http.ResponseWriter, r *http.Request, p *princ
 			f[k] = def
 		}
 	}
-	v := &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, lang: s.langOf(r, p),
-		Data: adminGroupData{Group: g, Members: members, Users: users, Rules: rules, Calendars: cals}}
-	if id, ok := adminGroupDone[r.URL.Query().Get("done")]; ok && status == http.StatusOK {
-		if id == "PanelAdminGroupRuleRemoved" { // a plural: how many pending reminders went
-			n, _ := strconv.Atoi(r.URL.Query().Get("reminders"))
-			v.Flash = v.count(id, max(n, 0))
-		} else {
-			v.Flash = v.tr(id)
-		}
-	}
-	return s.page(w, r, p, status, "admin_group", v)
+	return s.page(w, r, p, status, "admin_group", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs,
+		Data: adminGroupData{Group: g, Members: members, Users: users, Rules: rules, Calendars: cals}})
 }
 
 // adminGroupDescription changes the group's description; one CreateGroup

@@ -208,10 +208,11 @@ var panelIDRE = regexp.MustCompile(`"(Panel[A-Za-z]+)"`)
 
 // Every message the admin pages name is in the panel's catalogues, en and
 // ja, by itself (not by the English fallback); every PanelAdmin message is
-// used by an admin page.
+// used by an admin page (their templates and Go files, and render.go's
+// messages after a change).
 func TestAdminWordsAreInTheCatalogues(t *testing.T) {
 	var files []string
-	for _, glob := range []string{"templates/admin_*.html", "templates/layout.html", "admin_*.go"} {
+	for _, glob := range []string{"templates/admin_*.html", "templates/layout.html", "admin_*.go", "render.go"} {
 		m, err := filepath.Glob(glob)
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +271,7 @@ func TestAdminGroupAndSendPagesInJapanese(t *testing.T) {
 		{"/admin/groups", "グループを追加"},
 		{"/admin/groups/ops", "メンバーを追加"},
 		{"/admin/groups/ops", "グループのルールを追加"},
-		{"/admin/groups/ops?done=group-rule-removed&reminders=2", "未送信のリマインダー2件を取り消しました"},
+		{"/admin/groups/ops?done=group-rule-removed&n=2", "未送信のリマインダー2件を取り消しました"},
 		{"/admin/groups?done=group-removed", "グループを削除しました"},
 	} {
 		w := f.do(request{method: "GET", path: tt.path, as: "yamada"})

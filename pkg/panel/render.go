@@ -244,12 +244,20 @@ var flashText = map[string]string{
 	"group-rule-unmuted":        "PanelDoneGroupRuleUnmuted",
 	"group-rule-unmuted-later":  "PanelDoneGroupRuleUnmutedLater",
 	"group-rule-unmuted-paused": "PanelDoneGroupRuleUnmutedPaused",
+
+	// A group's admin page.
+	"group-described":    "PanelAdminGroupDescribed",
+	"group-rule-added":   "PanelAdminGroupRuleAdded",
+	"group-rule-paused":  "PanelAdminGroupRulePaused",
+	"group-rule-resumed": "PanelAdminGroupRuleResumed",
+	"group-rule-notices": "PanelAdminGroupRuleNoticesSaved",
 }
 
 // flashCounted are the messages of a redirect that say how many (?done=
 // with &n=, a number), by plural catalogue ID.
 var flashCounted = map[string]string{
-	"group-rule-muted": "PanelDoneGroupRuleMuted",
+	"group-rule-muted":   "PanelDoneGroupRuleMuted",
+	"group-rule-removed": "PanelAdminGroupRuleRemoved", // how many pending reminders went
 }
 
 // redirect answers a change with 303 to target.
