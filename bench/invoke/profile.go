@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -55,6 +56,11 @@ func profileInvoke(ctx context.Context, b *bench, n int, file string) error {
 		return err
 	}
 	inv := cfg.Invoke
+	stateDir, err := os.MkdirTemp("", "invoke-bench-state")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stateDir)
 	ch, err := webpush.New(webpush.Options{Subscriptions: s, PublicKey: public, PrivateKey: private,
 		Subject: "mailto:bench@example.org", HTTPClient: webpush.NewHTTPClient(inv.HTTPTimeout, concurrency),
 		Templates: templates, PerHostRPS: inv.PushPerHostRPS})
@@ -64,10 +70,14 @@ func profileInvoke(ctx context.Context, b *bench, n int, file string) error {
 	d, err := dispatch.New(dispatch.Options{Store: s, Channels: map[schedule.Channel]dispatch.Channel{schedule.ChannelPush: ch},
 		Owner: "invoke-bench-profile", Concurrency: concurrency, BatchSize: inv.BatchSize, Lease: inv.Lease,
 		SendTimeout: inv.HTTPTimeout, MaxAttempts: inv.MaxAttempts, BackoffBase: inv.BackoffBase, BackoffMax: inv.BackoffMax,
-		CallLookahead: inv.CallLookahead})
+		CallLookahead: inv.CallLookahead, DBTimeout: inv.DBTimeout,
+		StateDir: stateDir, JournalScope: "bench", Database: s.Name()}) // a journal, as invoke keeps one
 	if err != nil {
 		return err
 	}
+	// As invoke sets its collector (cmd/pfsnotify: tuneGC).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(64 << 20))
 	f, err := os.Create(file)
 	if err != nil {
 		return err

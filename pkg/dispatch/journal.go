@@ -51,8 +51,9 @@ type journal struct {
 	f         *os.File
 	headerLen int64
 
-	mu                  sync.Mutex // guards appended, committed and the file's length
+	mu                  sync.Mutex // guards appended, committed, line and the file's length
 	appended, committed int
+	line                []byte // the line being written, reused
 }
 
 // journalGlob matches the journals of one database in dir.
@@ -105,15 +106,11 @@ func fileSafe(s string) string {
 // append writes r to the journal. It does not wait for the disk: a killed
 // process's writes are the kernel's, and sync makes them durable.
 func (j *journal) append(r store.Result) error {
-	line, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("journal result of delivery #%d: %w", r.ID, err)
-	}
-	line = append(line, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.line = append(appendResultLine(j.line[:0], r), '\n')
 	j.appended++
-	if _, err := j.f.Write(line); err != nil {
+	if _, err := j.f.Write(j.line); err != nil {
 		return fmt.Errorf("journal result of delivery #%d in %s: %w", r.ID, j.path, err)
 	}
 	return nil
