@@ -2,6 +2,8 @@ package dispatch
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +75,44 @@ func TestCallBurstStartsEarly(t *testing.T) {
 			if want := due.Add(time.Duration(i-9) * paceGap(1)); !c.NextAttemptAt.Equal(want) {
 				t.Errorf("call %d starts at %v; want %v", i, c.NextAttemptAt, want)
 			}
+		}
+	})
+}
+
+// The calls of a message set for a time are not started early, nor said
+// to be late for an "event": a message has none (its occurrence is its
+// send time); only reminders are planned.
+func TestCallBurstLeavesMessagesAlone(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		sendAt := t0.Add(time.Hour)
+		to, err := s.Recipients(ctx, store.Audience{Logins: []string{f.user.Login}, Channels: []schedule.Channel{schedule.ChannelCall}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		to[0].Channel = schedule.ChannelCall
+		for range 3 {
+			if _, _, err := s.QueueMessage(ctx, store.NewMessage{Title: "Run cancelled", Body: "High winds.", CreatedBy: "test",
+				SendAt: sendAt}, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.clock.Set(sendAt.Add(-time.Minute))
+		var logged strings.Builder
+		d := f.dispatcher("a", map[schedule.Channel]Channel{}, func(o *Options) {
+			o.CallsPerSecond, o.CallLookahead = 1, 15*time.Minute
+			o.Log = slog.New(slog.NewTextHandler(&logged, nil))
+		})
+		if err := d.planCalls(ctx); err != nil {
+			t.Fatal(err)
+		}
+		due, err := s.DueNow(ctx, 10)
+		if err != nil || len(due) != 0 {
+			t.Errorf("a minute before the send time: %d due (%v); want none moved earlier", len(due), err)
+		}
+		if strings.Contains(logged.String(), "cannot all start before their event") {
+			t.Errorf("got the warning %q; a message has no event to be late for", logged.String())
 		}
 	})
 }

@@ -19,11 +19,14 @@ type PendingCall struct {
 }
 
 const pendingCallsSQL = `SELECT id, next_attempt_at, occurrence_at FROM deliveries
-WHERE state = ? AND next_attempt_at <= ? AND channel = 'call' ORDER BY next_attempt_at, id`
+WHERE state = ? AND next_attempt_at <= ? AND channel = 'call' AND kind = ? ORDER BY next_attempt_at, id`
 
-// PendingCalls lists the pending calls due by until, earliest first.
+// PendingCalls lists the pending reminder calls due by until, earliest
+// first: those a burst may start early so that all start before their
+// event. A call of a message sent now, or of a notice that an event moved
+// or was cancelled, has no start to make and never leaves before it is due.
 func (s *Store) PendingCalls(ctx context.Context, until time.Time) ([]PendingCall, error) {
-	rows, err := s.db.QueryContext(ctx, pendingCallsSQL, StatePending, dbTime(until))
+	rows, err := s.db.QueryContext(ctx, pendingCallsSQL, StatePending, dbTime(until), KindReminder)
 	if err != nil {
 		return nil, fmt.Errorf("pending calls: %w", err)
 	}
