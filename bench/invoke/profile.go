@@ -71,7 +71,7 @@ func profileInvoke(ctx context.Context, b *bench, n int, file string) error {
 		Owner: "invoke-bench-profile", Concurrency: concurrency, BatchSize: inv.BatchSize, Lease: inv.Lease,
 		SendTimeout: inv.HTTPTimeout, MaxAttempts: inv.MaxAttempts, BackoffBase: inv.BackoffBase, BackoffMax: inv.BackoffMax,
 		CallLookahead: inv.CallLookahead, DBTimeout: inv.DBTimeout,
-		StateDir: stateDir, JournalScope: "bench", Database: s.Name()}) // a journal, as invoke keeps one
+		StateDir: stateDir, JournalScope: "bench", Database: s.Name(), SyncJournal: s.DurableCommits()}) // a journal, as invoke keeps one
 	if err != nil {
 		return err
 	}

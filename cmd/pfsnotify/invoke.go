@@ -245,7 +245,8 @@ func (a *app) dispatchOptions(s *store.Store, channels map[schedule.Channel]disp
 		CallsPerSecond: a.cfg.Twilio.CallsPerSecond, SMSPerSecond: c.SMSPerSecond, CallLookahead: c.CallLookahead,
 		PublicURL: a.cfg.PublicURL, Log: a.log,
 		StateDir: c.StateDirFor(a.cfg.Database), JournalScope: journalScope(s.Name()), Database: s.Name(),
-		DBTimeout: c.DBTimeout,
+		SyncJournal: s.DurableCommits(),
+		DBTimeout:   c.DBTimeout,
 	}
 	// Calls whose status callbacks never came are looked up through the
 	// call channel, when there is one.

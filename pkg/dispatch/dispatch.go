@@ -49,6 +49,13 @@ type Options struct {
 	JournalScope string
 	// Database names the database in journals and messages.
 	Database string
+	// SyncJournal fsyncs the journal before each database write, so that a
+	// crash of the host forgets at most one write's worth of results: for
+	// a database whose commits are durable (store.DurableCommits). Over
+	// one whose last commits a host crash may undo anyway (SQLite), the
+	// fsync would guard nothing; the journal is then written (what a kill
+	// of the process needs) and fsync'd only when a run ends keeping it.
+	SyncJournal bool
 	// DBTimeout bounds every database call of a run (invoke.db_timeout);
 	// default 10s.
 	DBTimeout time.Duration
@@ -120,7 +127,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Summary, error) {
 	var j *journal
 	if d.opts.StateDir != "" {
 		var err error
-		if j, err = openJournal(d.opts.StateDir, d.opts.JournalScope, d.opts.Owner, d.opts.Database); err != nil {
+		if j, err = openJournal(d.opts.StateDir, d.opts.JournalScope, d.opts.Owner, d.opts.Database, d.opts.SyncJournal); err != nil {
 			return sum, err
 		}
 	}

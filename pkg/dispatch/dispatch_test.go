@@ -110,7 +110,7 @@ func (f *fixture) dispatcher(owner string, channels map[schedule.Channel]Channel
 		Store: f.s, Channels: channels, Owner: owner, Concurrency: 4, BatchSize: 50, Lease: time.Minute,
 		SendTimeout: 5 * time.Second, MaxAttempts: 3, BackoffBase: 30 * time.Second, BackoffMax: 5 * time.Minute,
 		Now: f.clock.Now, Jitter: func() float64 { return 0.5 },
-		StateDir: f.state, JournalScope: "test", Database: string(f.s.Dialect()),
+		StateDir: f.state, JournalScope: "test", Database: string(f.s.Dialect()), SyncJournal: f.s.DurableCommits(),
 	}
 	for _, c := range change {
 		c(&opts)

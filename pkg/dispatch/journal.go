@@ -20,9 +20,10 @@ import (
 // The journal is a run's local record of its results, one file under
 // invoke.state_dir. Each result is written to it (write(2), no fsync) as
 // soon as its send returns, before the database hears of it, so that a
-// kill -9 forgets only the sends under way; it is fsync'd before each
-// database write, so that a crash of the host forgets at most one write's
-// worth; and what the database did not take stays in it when the run ends.
+// kill -9 forgets only the sends under way; over a database whose commits
+// are durable it is fsync'd before each database write, so that a crash of
+// the host forgets at most one write's worth (Options.SyncJournal); and
+// what the database did not take stays in it, fsync'd, when the run ends.
 // The next run records every journal left behind before it claims
 // anything: its results go to the database as if the dead run had written
 // them (store.Finish for that run's lease owner, which changes nothing for
@@ -50,6 +51,7 @@ type journal struct {
 	path      string
 	f         *os.File
 	headerLen int64
+	syncEach  bool // fsync before each database write (Options.SyncJournal)
 
 	mu                  sync.Mutex // guards appended, committed, line and the file's length
 	appended, committed int
@@ -64,7 +66,7 @@ func journalGlob(dir, scope string) string {
 // openJournal creates and locks the journal of the run owner. It is made
 // under a temporary name and renamed once locked, so that no other run
 // can take it for a dead run's.
-func openJournal(dir, scope, owner, database string) (*journal, error) {
+func openJournal(dir, scope, owner, database string, syncEach bool) (*journal, error) {
 	tmp, err := os.CreateTemp(dir, ".new-"+journalPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create journal in invoke.state_dir %s: %w", dir, err)
@@ -89,7 +91,7 @@ func openJournal(dir, scope, owner, database string) (*journal, error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fail(err)
 	}
-	return &journal{path: path, f: tmp, headerLen: int64(len(header))}, nil
+	return &journal{path: path, f: tmp, headerLen: int64(len(header)), syncEach: syncEach}, nil
 }
 
 // fileSafe keeps letters, digits, '-' and '_' of s; the rest become '_'.
@@ -116,8 +118,12 @@ func (j *journal) append(r store.Result) error {
 	return nil
 }
 
-// sync makes every result appended so far durable.
+// sync makes every result appended so far durable, before a database
+// write, when the journal is to be synced before each.
 func (j *journal) sync() error {
+	if !j.syncEach {
+		return nil
+	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("sync journal %s: %w", j.path, err)
 	}

@@ -103,16 +103,16 @@ func TestJournalReplayRules(t *testing.T) {
 		if err != nil || len(claimed) != 10 {
 			t.Fatalf("claimed %d, %v; want 10", len(claimed), err)
 		}
-		live, err := openJournal(f.state, "test", "live", "db")
+		live, err := openJournal(f.state, "test", "live", "db", true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer live.close()
-		other, err := openJournal(f.state, "otherdb", "dead", "another database")
+		other, err := openJournal(f.state, "otherdb", "dead", "another database", true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dead, err := openJournal(f.state, "test", "dead", "db")
+		dead, err := openJournal(f.state, "test", "dead", "db", false)
 		if err != nil {
 			t.Fatal(err)
 		}

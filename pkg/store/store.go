@@ -153,6 +153,12 @@ func dsnParams(dsn string) map[string]bool {
 	return params
 }
 
+// DurableCommits reports whether a commit is on disk when it returns:
+// MySQL's, with InnoDB's default innodb_flush_log_at_trx_commit=1; not
+// SQLite's, in WAL mode with synchronous=NORMAL (sqliteDSN), whose last
+// commits a crash of the host (not of the process) may undo.
+func (s *Store) DurableCommits() bool { return s.dialect == MySQL }
+
 // sqliteDSN turns a file path (or a file: URI) into a modernc DSN with the
 // pragmas the store relies on: foreign keys, WAL, a busy timeout, and
 // write transactions that take the write lock when they begin.
