@@ -58,6 +58,9 @@ func argCompletions() map[string]completeFunc {
 		"pfsnotify rule mute":           (*completer).groupRules,
 		"pfsnotify rule unmute":         (*completer).groupRules,
 		"pfsnotify rule notices":        (*completer).allRules,
+		"pfsnotify group show":          (*completer).groups,
+		"pfsnotify group update":        (*completer).groups,
+		"pfsnotify group remove":        (*completer).groups,
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 func newGroupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group",
-		Short: "Working groups of members: add, list, show, remove, and who is in them",
+		Short: "Working groups of members: add, list, show, update, remove, and who is in them",
 		Long: `Groups gather members (a working group: instrument, data reduction,
 operations). Removing a group, or someone from it, never removes a person
 or their history.`,
@@ -23,7 +23,7 @@ or their history.`,
 		Short: "Put people in a group or take them out",
 	}
 	member.AddCommand(newGroupMemberAddCmd(a), newGroupMemberRemoveCmd(a))
-	cmd.AddCommand(newGroupAddCmd(a), newGroupListCmd(a), newGroupShowCmd(a), newGroupRemoveCmd(a), member)
+	cmd.AddCommand(newGroupAddCmd(a), newGroupListCmd(a), newGroupShowCmd(a), newGroupUpdateCmd(a), newGroupRemoveCmd(a), member)
 	return cmd
 }
 
@@ -61,6 +61,46 @@ func runGroupAdd(ctx context.Context, a *app, opts groupAddOptions) error {
 		return err
 	}
 	a.printf("added group %s (#%d); add people with: pfsnotify group member add %s LOGIN...", g.Name, g.ID, g.Name)
+	return nil
+}
+
+type groupUpdateOptions struct {
+	name, description string
+}
+
+func newGroupUpdateCmd(a *app) *cobra.Command {
+	var opts groupUpdateOptions
+	cmd := &cobra.Command{
+		Use:   "update NAME --description TEXT",
+		Short: "Change a group's description",
+		Long: `Change the one-line description of a group, shown with it in the panel and
+by group list and group show. An empty TEXT removes it. The name does not
+change: rules, messages and the panel know the group by it.`,
+		Example: `  pfsnotify group update drp --description "Data reduction pipeline (DRP)"`,
+		Args:    exactArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("description") {
+				return usagef("nothing to change: give --description TEXT")
+			}
+			opts.name = args[0]
+			return runGroupUpdate(cmd.Context(), a, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.description, "description", "", "what the group is, one line (empty: none)")
+	return cmd
+}
+
+func runGroupUpdate(ctx context.Context, a *app, opts groupUpdateOptions) error {
+	s, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	g, err := s.SetGroupDescription(ctx, opts.name, opts.description)
+	if err != nil {
+		return err
+	}
+	a.printf("group %s: description %q", g.Name, g.Description)
 	return nil
 }
 

@@ -58,6 +58,28 @@ func TestGroupCommands(t *testing.T) {
 			t.Errorf("drp after the refused commands has %v; want alice and bob only", shown.Logins)
 		}
 
+		if out := c.ok("group", "update", "drp", "--description", "DRP telecons"); !strings.Contains(out, `group drp: description "DRP telecons"`) {
+			t.Errorf("group update printed %q", out)
+		}
+		for _, tt := range []struct {
+			args     []string
+			wantCode int
+			wantErr  string
+		}{
+			{[]string{"group", "update", "drp"}, 2, "give --description"},
+			{[]string{"group", "update", "drp", "--description", "two\nlines"}, 2, "description:"},
+			{[]string{"group", "update", "nogroup", "--description", "x"}, 1, "not found"},
+		} {
+			_, stderr, code := c.run(tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("pfsnotify %s: got exit %d, %q; want %d and %q", strings.Join(tt.args, " "), code, stderr, tt.wantCode, tt.wantErr)
+			}
+		}
+		c.json(&shown, "group", "show", "drp", "-o", "json")
+		if shown.Description != "DRP telecons" {
+			t.Errorf("after the refused updates: description %q; want DRP telecons", shown.Description)
+		}
+
 		c.ok("group", "member", "remove", "drp", "bob")
 		c.ok("group", "remove", "ops")
 		var users []userJSON
