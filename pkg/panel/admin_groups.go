@@ -17,11 +17,7 @@ func (s *Server) adminGroupsView(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
-	v := &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, Data: groups, lang: s.langOf(r, p)}
-	if r.URL.Query().Get("done") == "group-removed" {
-		v.Flash = v.tr("PanelAdminGroupRemoved")
-	}
-	return s.page(w, r, p, status, "admin_groups", v)
+	return s.page(w, r, p, status, "admin_groups", &view{TitleID: "PanelAdminGroupsTitle", Nav: "admin", Form: f, Errors: errs, Data: groups})
 }
 
 // adminGroupsCreate adds a group, as `pfsnotify group add` does.

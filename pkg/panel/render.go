@@ -245,7 +245,8 @@ var flashText = map[string]string{
 	"group-rule-unmuted-later":  "PanelDoneGroupRuleUnmutedLater",
 	"group-rule-unmuted-paused": "PanelDoneGroupRuleUnmutedPaused",
 
-	// A group's admin page.
+	// The admin pages of groups.
+	"group-removed":      "PanelAdminGroupRemoved",
 	"group-described":    "PanelAdminGroupDescribed",
 	"group-rule-added":   "PanelAdminGroupRuleAdded",
 	"group-rule-paused":  "PanelAdminGroupRulePaused",
