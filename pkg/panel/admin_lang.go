@@ -38,15 +38,6 @@ func (v *view) tr(id string, kv ...any) string {
 	return out
 }
 
-// count is the plural message id for n, as tr: on an error, the ID.
-func (v *view) count(id string, n int) string {
-	out, err := v.lang.Count(id, n)
-	if err != nil {
-		return id
-	}
-	return out
-}
-
 // stateIDs name the delivery states.
 var stateIDs = map[store.DeliveryState]string{
 	store.StatePending: "PanelAdminStatePending", store.StateSending: "PanelAdminStateSending",
