@@ -234,14 +234,6 @@ func (c *child) kill(t *testing.T) {
 	<-c.done
 }
 
-// invoke runs one pass of pfsnotify invoke to its end.
-func (f *faultFixture) invoke() (code int, stderr string) {
-	f.t.Helper()
-	c := f.start("invoke", "-q")
-	code = c.wait(f.t, 2*time.Minute)
-	return code, c.stderr.String()
-}
-
 // waitFor polls cond until it holds, failing the test after limit.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
