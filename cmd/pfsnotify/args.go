@@ -78,3 +78,16 @@ func channelsAndLeads(channelsFlag, leadsFlag string) ([]schedule.Channel, []tim
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// tzFlag is the zone a --tz flag names, defaults.time_zone when empty; an
+// unknown zone is the flag's error.
+func (a *app) tzFlag(name string) (*time.Location, error) {
+	if name == "" {
+		name = a.cfg.Defaults.TimeZone
+	}
+	loc, err := schedule.LoadZone(name)
+	if err != nil {
+		return nil, &store.FieldError{Field: "tz", Problem: err.Error()}
+	}
+	return loc, nil
+}

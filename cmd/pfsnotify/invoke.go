@@ -116,13 +116,9 @@ func runInvoke(ctx context.Context, a *app, opts invokeOptions) error {
 	case opts.at != "" && !opts.dryRun:
 		return usagef("--at goes with --dry-run: invoke sends what is due now")
 	case opts.at != "":
-		zone := opts.timeZone
-		if zone == "" {
-			zone = a.cfg.Defaults.TimeZone
-		}
-		loc, err := schedule.LoadZone(zone)
+		loc, err := a.tzFlag(opts.timeZone)
 		if err != nil {
-			return &store.FieldError{Field: "tz", Problem: err.Error()}
+			return err
 		}
 		atZone = loc
 		if at, err = schedule.ParseAt(opts.at, loc, time.Now()); err != nil {

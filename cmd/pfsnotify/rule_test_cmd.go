@@ -63,13 +63,9 @@ func runRuleTest(ctx context.Context, a *app, opts ruleTestOptions) error {
 	if err != nil {
 		return &store.FieldError{Field: "pattern", Problem: err.Error()}
 	}
-	zone := opts.timeZone
-	if zone == "" {
-		zone = a.cfg.Defaults.TimeZone
-	}
-	loc, err := schedule.LoadZone(zone)
+	loc, err := a.tzFlag(opts.timeZone)
 	if err != nil {
-		return &store.FieldError{Field: "tz", Problem: err.Error()}
+		return err
 	}
 	s, err := a.openCurrentStore(ctx)
 	if err != nil {

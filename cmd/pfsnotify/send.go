@@ -64,15 +64,11 @@ yet with: pfsnotify send cancel ID.`,
 func runSend(ctx context.Context, a *app, opts sendOptions) error {
 	now := time.Now()
 	nm := store.NewMessage{Title: opts.title, Body: opts.message, CreatedBy: "cli"}
+	loc, err := a.tzFlag(opts.timeZone) // of --at, and of the time said back
+	if err != nil {
+		return err
+	}
 	if opts.at != "" {
-		zone := opts.timeZone
-		if zone == "" {
-			zone = a.cfg.Defaults.TimeZone
-		}
-		loc, err := schedule.LoadZone(zone)
-		if err != nil {
-			return &store.FieldError{Field: "tz", Problem: err.Error()}
-		}
 		if nm.SendAt, err = schedule.ParseAt(opts.at, loc, now); err != nil {
 			return &store.FieldError{Field: "at", Problem: err.Error()}
 		}
@@ -121,7 +117,7 @@ func runSend(ctx context.Context, a *app, opts sendOptions) error {
 		return nil
 	}
 	a.printf("queued message #%d for %d people at %s; invoke sends it (cancel: pfsnotify send cancel %d)",
-		out.Message, out.Queued, nm.SendAt.In(userZone(store.User{TimeZone: a.cfg.Defaults.TimeZone})).Format("2006-01-02 15:04 MST"), out.Message)
+		out.Message, out.Queued, nm.SendAt.In(loc).Format("2006-01-02 15:04 MST"), out.Message)
 	return nil
 }
 

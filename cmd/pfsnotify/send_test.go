@@ -186,9 +186,9 @@ func TestSendBadInputAndCancel(t *testing.T) {
 			t.Fatalf("the refused sends left deliveries %v; want none", states)
 		}
 
-		code, out, stderr := f.run("send", "--group", "ops", "--title", "Later", "--message", "m", "--at", "+1h", "--tz", "UTC")
-		if code != 0 || !strings.Contains(out, "queued message #1 for 9 people") {
-			t.Fatalf("send --at +1h: exit %d, %q, %q", code, out, stderr)
+		code, out, stderr := f.run("send", "--group", "ops", "--title", "Later", "--message", "m", "--at", "+1h", "--tz", "Asia/Tokyo")
+		if code != 0 || !strings.Contains(out, "queued message #1 for 9 people") || !strings.Contains(out, " JST;") {
+			t.Fatalf("send --at +1h --tz Asia/Tokyo: exit %d, %q, %q; want the time said in JST", code, out, stderr)
 		}
 		if code, out, stderr := f.run("send", "cancel", "1"); code != 0 || !strings.Contains(out, "cancelled 9 deliveries") {
 			t.Fatalf("send cancel 1: exit %d, %q, %q; want 9 cancelled", code, out, stderr)
