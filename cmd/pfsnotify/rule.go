@@ -45,7 +45,7 @@ func newRuleAddCmd(a *app) *cobra.Command {
 and lead times given; or, with --group, every member of the group, present
 and future, each on their own preferred channels and lead times (user
 update --channels --leads). For a group, --channel and --lead are the
-fallback for members who set no preferences (default: ` + defaultGroupRuleChannels + `, ` + defaultGroupRuleLeads + `).
+fallback for members who set no preferences (default: ` + store.DefaultGroupRuleChannels + `, ` + store.DefaultGroupRuleLeads + `).
 The rule applies at once to the events already synced, then at each
 calendar-sync. A member who joins the group gets its upcoming events at once
 (group member add); one who leaves loses their pending reminders from it.`,
@@ -63,8 +63,8 @@ calendar-sync. A member who joins the group gets its upcoming events at once
 	flags.StringVar(&opts.group, "group", "", "remind every member of this group, on their own preferences")
 	flags.StringVar(&opts.pattern, "pattern", "", "RE2 regular expression matched against event titles (required)")
 	flags.StringVar(&opts.calendar, "calendar", "", "only events of this calendar (name or id; default: every calendar)")
-	flags.StringVar(&opts.channels, "channel", "", "channels, comma-separated: push,call,sms,email,webhook,log (required with --user; with --group, for members without preferences, default "+defaultGroupRuleChannels+")")
-	flags.StringVar(&opts.leads, "lead", "", "lead times before each event, comma-separated, e.g. 10m,2m (required with --user; with --group, for members without preferences, default "+defaultGroupRuleLeads+")")
+	flags.StringVar(&opts.channels, "channel", "", "channels, comma-separated: push,call,sms,email,webhook,log (required with --user; with --group, for members without preferences, default "+store.DefaultGroupRuleChannels+")")
+	flags.StringVar(&opts.leads, "lead", "", "lead times before each event, comma-separated, e.g. 10m,2m (required with --user; with --group, for members without preferences, default "+store.DefaultGroupRuleLeads+")")
 	return cmd
 }
 

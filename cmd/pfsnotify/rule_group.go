@@ -14,13 +14,6 @@ import (
 	"github.com/pfsnotify/pfsnotify/pkg/store"
 )
 
-// The fallback of a group rule for members who set no preferences, when
-// rule add --group names none: the admin panel's too.
-const (
-	defaultGroupRuleChannels = store.DefaultGroupRuleChannels
-	defaultGroupRuleLeads    = store.DefaultGroupRuleLeads
-)
-
 // ruleRef names a person's rule ("3") or a group rule ("g3").
 type ruleRef struct {
 	id    int64
@@ -67,10 +60,10 @@ func runGroupRuleAdd(ctx context.Context, a *app, opts ruleAddOptions) error {
 		return usagef("--pattern is required, e.g. --pattern '(?i)DRP telecon'")
 	}
 	if opts.channels == "" {
-		opts.channels = defaultGroupRuleChannels
+		opts.channels = store.DefaultGroupRuleChannels
 	}
 	if opts.leads == "" {
-		opts.leads = defaultGroupRuleLeads
+		opts.leads = store.DefaultGroupRuleLeads
 	}
 	channels, leads, err := channelsAndLeads(opts.channels, opts.leads)
 	if err != nil {
