@@ -184,7 +184,7 @@ func (c *completer) rules(toComplete string) ([]string, cobra.ShellCompDirective
 func (c *completer) groupRules(toComplete string) ([]string, cobra.ShellCompDirective) {
 	var out []string
 	c.withStore(func(ctx context.Context, s *store.Store) error {
-		rules, err := s.ListGroupRules(ctx)
+		rules, err := s.ListGroupRules(ctx, 0)
 		for _, r := range rules {
 			if id := "g" + itoa(r.ID); strings.HasPrefix(id, toComplete) {
 				out = append(out, described(id, r.GroupName+": "+r.Pattern))

@@ -162,14 +162,8 @@ func runRuleList(ctx context.Context, a *app, opts ruleListOptions) error {
 		if err != nil {
 			return err
 		}
-		all, err := s.ListGroupRules(ctx)
-		if err != nil {
+		if groupRules, err = s.ListGroupRules(ctx, g.ID); err != nil {
 			return err
-		}
-		for _, r := range all {
-			if r.GroupID == g.ID {
-				groupRules = append(groupRules, r)
-			}
 		}
 		return printRuleList(a, opts, nil, groupRules)
 	}
@@ -185,7 +179,7 @@ func runRuleList(ctx context.Context, a *app, opts ruleListOptions) error {
 		return err
 	}
 	if opts.user == "" {
-		if groupRules, err = s.ListGroupRules(ctx); err != nil {
+		if groupRules, err = s.ListGroupRules(ctx, 0); err != nil {
 			return err
 		}
 	}

@@ -42,7 +42,7 @@ func groupRulesFixture(t *testing.T, st *store.Store) (*fixture, *[]store.Member
 // groupRulesOf lists the rules of group name.
 func groupRulesOf(t *testing.T, st *store.Store, name string) []store.GroupRuleView {
 	t.Helper()
-	all, err := st.ListGroupRules(context.Background())
+	all, err := st.ListGroupRules(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

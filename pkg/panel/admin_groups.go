@@ -64,15 +64,9 @@ func (s *Server) adminGroupView(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	all, err := s.opts.Store.ListGroupRules(ctx)
+	rules, err := s.opts.Store.ListGroupRules(ctx, g.ID)
 	if err != nil {
 		return err
-	}
-	var rules []store.GroupRuleView
-	for _, rule := range all {
-		if rule.GroupID == g.ID {
-			rules = append(rules, rule)
-		}
 	}
 	cals, err := s.opts.Store.ListCalendars(ctx)
 	if err != nil {

@@ -263,7 +263,7 @@ func onMemberGroupRule(format string, muted bool) func(f *fixture, who string) (
 			want = "alice"
 		}
 		return request{method: "POST", path: fmt.Sprintf(format, rule.ID), form: url.Values{}}, func() error {
-			rules, err := f.st.ListGroupRules(ctx)
+			rules, err := f.st.ListGroupRules(ctx, 0)
 			if err != nil {
 				return err
 			}

@@ -61,7 +61,7 @@ func TestGroupRuleNotices(t *testing.T) {
 		if n, err := s.GroupRuleNotices(ctx, rule.ID); err != nil || n != (store.RuleNotices{Moved: false, Cancelled: true}) {
 			t.Errorf("GroupRuleNotices: got %+v, %v; want moves off, cancellations on", n, err)
 		}
-		list, err := s.ListGroupRules(ctx)
+		list, err := s.ListGroupRules(ctx, 0)
 		if err != nil || len(list) != 1 || list[0].Notices != (store.RuleNotices{Moved: false, Cancelled: true}) {
 			t.Errorf("ListGroupRules: got %+v, %v; want the rule with moves off", list, err)
 		}

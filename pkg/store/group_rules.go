@@ -162,13 +162,15 @@ const listGroupRulesSQL = `SELECT ` + groupRuleColumns + `, c.name,
 COALESCE(n.notify_moved, 1), COALESCE(n.notify_cancelled, 1)
 FROM group_rules gr JOIN member_groups g ON g.id = gr.group_id LEFT JOIN calendars c ON c.id = gr.calendar_id
 LEFT JOIN group_rule_notices n ON n.group_rule_id = gr.id
+WHERE ? = 0 OR gr.group_id = ?
 ORDER BY gr.id`
 
-const groupRuleMutesSQL = `SELECT m.group_rule_id, u.login FROM group_rule_mutes m JOIN users u ON u.id = m.user_id ORDER BY u.login`
+const groupRuleMutesSQL = `SELECT m.group_rule_id, u.login FROM group_rule_mutes m JOIN users u ON u.id = m.user_id
+JOIN group_rules gr ON gr.id = m.group_rule_id WHERE ? = 0 OR gr.group_id = ? ORDER BY u.login`
 
-// ListGroupRules lists every group rule, by id.
-func (s *Store) ListGroupRules(ctx context.Context) ([]GroupRuleView, error) {
-	rows, err := s.db.QueryContext(ctx, listGroupRulesSQL)
+// ListGroupRules lists the rules of group groupID (0: of every group), by id.
+func (s *Store) ListGroupRules(ctx context.Context, groupID int64) ([]GroupRuleView, error) {
+	rows, err := s.db.QueryContext(ctx, listGroupRulesSQL, groupID, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list group rules: %w", err)
 	}
@@ -188,7 +190,7 @@ func (s *Store) ListGroupRules(ctx context.Context) ([]GroupRuleView, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list group rules: %w", err)
 	}
-	mutes, err := s.db.QueryContext(ctx, groupRuleMutesSQL)
+	mutes, err := s.db.QueryContext(ctx, groupRuleMutesSQL, groupID, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list group rules: %w", err)
 	}

@@ -115,7 +115,7 @@ func TestCreateGroupRuleInvalid(t *testing.T) {
 				for _, field := range tt.fields {
 					wantFieldError(t, err, field)
 				}
-				if rules, err := s.ListGroupRules(ctx); err != nil || len(rules) != 0 {
+				if rules, err := s.ListGroupRules(ctx, 0); err != nil || len(rules) != 0 {
 					t.Errorf("after a refused group rule: got %d group rules, %v; want none written", len(rules), err)
 				}
 			})
@@ -124,7 +124,7 @@ func TestCreateGroupRuleInvalid(t *testing.T) {
 		if err != nil || r.ID == 0 || r.GroupName != "drp" || !r.Active {
 			t.Fatalf("CreateGroupRule = %+v, %v; want an active rule of drp", r, err)
 		}
-		list, err := s.ListGroupRules(ctx)
+		list, err := s.ListGroupRules(ctx, 0)
 		if err != nil || len(list) != 1 || list[0].GroupName != "drp" || list[0].Pattern != "DRP" {
 			t.Errorf("ListGroupRules = %+v, %v; want the drp rule", list, err)
 		}
@@ -199,7 +199,7 @@ func TestGroupRuleMembership(t *testing.T) {
 		if got := f.apply(t, store.MemberRuleFilter{}); got.Created != 0 || got.Revived != 0 {
 			t.Errorf("applying while alice is muted: got %+v; want nothing", got)
 		}
-		if list, err := s.ListGroupRules(ctx); err != nil || len(list) != 1 || strings.Join(list[0].Muted, ",") != "alice" {
+		if list, err := s.ListGroupRules(ctx, 0); err != nil || len(list) != 1 || strings.Join(list[0].Muted, ",") != "alice" {
 			t.Errorf("ListGroupRules muted: got %+v, %v; want alice", list, err)
 		}
 		if _, err := s.MuteGroupRule(ctx, f.withFallback.ID+100, f.alice.ID); !errors.Is(err, store.ErrNotFound) {
@@ -309,6 +309,18 @@ func TestGroupRulesTwoGroupsOneEvent(t *testing.T) {
 			t.Errorf("alice at 5 minutes before: got lead %s, duplicate of %d; want 5m0s, not a duplicate", hers[0].Delivery.Lead, hers[0].DuplicateOf)
 		}
 
+		// One group's rules, or every group's.
+		ops, err := s.GroupByName(ctx, "ops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rules, err := s.ListGroupRules(ctx, ops.ID); err != nil || len(rules) != 1 || rules[0].GroupName != "ops" {
+			t.Errorf("ListGroupRules(ops): got %+v, %v; want ops's one rule", rules, err)
+		}
+		if rules, err := s.ListGroupRules(ctx, 0); err != nil || len(rules) != 2 {
+			t.Errorf("ListGroupRules(every group): got %d rules, %v; want 2", len(rules), err)
+		}
+
 		// Removing a group cancels what its rules made and keeps its people.
 		f.clock.t = testNow
 		if err := s.RemoveGroup(ctx, "drp"); err != nil {
@@ -317,7 +329,7 @@ func TestGroupRulesTwoGroupsOneEvent(t *testing.T) {
 		if got := f.pending(t, f.bob); got != "" {
 			t.Errorf("bob after drp was removed: got %q pending; want none", got)
 		}
-		if rules, err := s.ListGroupRules(ctx); err != nil || len(rules) != 1 || rules[0].GroupName != "ops" {
+		if rules, err := s.ListGroupRules(ctx, 0); err != nil || len(rules) != 1 || rules[0].GroupName != "ops" {
 			t.Errorf("group rules after drp was removed: got %+v, %v; want ops's only", rules, err)
 		}
 	})
