@@ -119,7 +119,7 @@ func (s *Server) adminSendSubmit(w http.ResponseWriter, r *http.Request, p *prin
 // adminMessageCancel cancels what of a message is not sent yet, as
 // `pfsnotify send cancel` does.
 func (s *Server) adminMessageCancel(w http.ResponseWriter, r *http.Request, p *principal) error {
-	n, err := s.cancelMessage(r, p)
+	_, n, err := s.cancelMessage(r, p)
 	if err != nil {
 		return err
 	}
@@ -130,18 +130,16 @@ func (s *Server) adminMessageCancel(w http.ResponseWriter, r *http.Request, p *p
 }
 
 // cancelMessage cancels message {id}'s deliveries not sent yet and returns
-// how many; an unknown id is ErrNotFound.
-func (s *Server) cancelMessage(r *http.Request, p *principal) (int, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return 0, err
+// the id and how many; an unknown id is ErrNotFound.
+func (s *Server) cancelMessage(r *http.Request, p *principal) (id int64, n int, err error) {
+	if id, err = pathID(r); err != nil {
+		return 0, 0, err
 	}
-	n, err := s.opts.Store.CancelMessage(r.Context(), id)
-	if err != nil {
-		return 0, err
+	if n, err = s.opts.Store.CancelMessage(r.Context(), id); err != nil {
+		return 0, 0, err
 	}
 	s.log.Info("message cancelled", "message", id, "deliveries", n, "by", p.user.Login)
-	return n, nil
+	return id, n, nil
 }
 
 // splitList splits a list typed as "a, b c" into its items.

@@ -73,11 +73,10 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request, p *princ
 // set for later, or the rest of one being sent), for an admin or another
 // system's send-only token: {"message": id, "cancelled": deliveries}.
 func (s *Server) apiCancelMessage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	n, err := s.cancelMessage(r, p)
+	id, n, err := s.cancelMessage(r, p)
 	if err != nil {
 		return err
 	}
-	id, _ := pathID(r)
 	writeJSON(w, http.StatusOK, map[string]int64{"message": id, "cancelled": int64(n)})
 	return nil
 }
