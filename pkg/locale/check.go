@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -63,13 +64,21 @@ func Placeholders(m *i18n.Message) ([]string, error) {
 
 // Conforms checks a translation m of the reference message ref: its
 // templates parse, it names no placeholder the reference does not give
-// (a date format: only DateFields), a list has its count of names, and a
-// plural message names only {{.Count}}.
+// (a date format: only DateFields), it reads its data as a whole ({{.}},
+// {{template}}) only where the reference does, a list has its count of
+// names, and a plural message names only {{.Count}}. So a translation reads
+// nothing its reference does not (Catalogue.Reads relies on it).
 func Conforms(m, ref *i18n.Message) error {
-	got, err := Placeholders(m)
+	mr, err := messageReads(m)
 	if err != nil {
 		return err
 	}
+	if mr.Whole {
+		if rr, err := messageReads(ref); err != nil || !rr.Whole {
+			return errors.New("it reads its data as a whole ({{.}} or {{template}}); name the placeholders instead")
+		}
+	}
+	got := slices.Sorted(maps.Keys(mr.Names))
 	kind, items := kindOf(m.ID)
 	var allowed []string
 	switch kind {

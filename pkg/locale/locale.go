@@ -71,7 +71,6 @@ type Catalogue struct {
 	matcher   language.Matcher
 	fallback  language.Tag // Options.Default matched, or the reference
 	reference map[string]*i18n.Message
-	reads     map[string]Reads // by message ID, over every language (see Reads)
 	voices    map[string]Voice // by tag: a catalogue's, or a language and region
 	voice     string
 	langs     sync.Map // a member's tag as written -> *Language
@@ -90,7 +89,7 @@ func Embedded() *Catalogue {
 
 // Load reads the shipped catalogues and the override files of opts.Dir.
 func Load(opts Options) (*Catalogue, error) {
-	c := &Catalogue{bundle: i18n.NewBundle(Reference), voices: map[string]Voice{}, voice: opts.Voice, reads: map[string]Reads{}}
+	c := &Catalogue{bundle: i18n.NewBundle(Reference), voices: map[string]Voice{}, voice: opts.Voice}
 	c.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	c.bundle.RegisterUnmarshalFunc("yml", yaml.Unmarshal)
 	for _, tag := range Shipped() {
@@ -105,9 +104,6 @@ func Load(opts Options) (*Catalogue, error) {
 		}
 		if f.Tag.String() != tag {
 			return nil, fmt.Errorf("catalogue %s: its name gives the tag %s", path, f.Tag)
-		}
-		if err := c.noteReads(f.Messages); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", path, err)
 		}
 		if tag == Reference.String() {
 			c.reference = make(map[string]*i18n.Message, len(f.Messages))
@@ -125,9 +121,6 @@ func Load(opts Options) (*Catalogue, error) {
 		}
 		f, err := c.bundle.ParseMessageFileBytes(buf, path)
 		if err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", path, err)
-		}
-		if err := c.noteReads(f.Messages); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", path, err)
 		}
 		if tag == Reference.String() {
@@ -203,9 +196,6 @@ func (c *Catalogue) loadOverride(path string) error {
 		}
 	}
 	if err := c.bundle.AddMessages(tag, f.Messages...); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := c.noteReads(f.Messages); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if !slices.Contains(c.tags, tag) {

@@ -67,6 +67,7 @@ func TestBrokenOverrides(t *testing.T) {
 		{"unknown id", "ja.yaml", "CallPromt: \"1を押して\"\n", []string{"ja.yaml", "message CallPromt: no such message"}},
 		{"unknown placeholder", "de.yaml", "SMSReminder: \"{{.Titel}} beginnt {{.In}}\"\n",
 			[]string{"de.yaml", "message SMSReminder", "{{.Titel}} is not a placeholder"}},
+		{"whole data", "de.yaml", "PushTitleReminder: \"{{.}}\"\n", []string{"de.yaml", "message PushTitleReminder", "reads its data as a whole"}},
 		{"template syntax", "fr.yaml", "CallGreeting: \"Bonjour {{.Name}\"\n", []string{"fr.yaml", "message CallGreeting"}},
 		{"list count", "es.yaml", "WeekdaysShort: \"lun,mar\"\n", []string{"es.yaml", "message WeekdaysShort", "2 comma-separated names, want 7"}},
 		{"format field", "en.yaml", "FormatDateTime: \"{{.Weekday}} {{.Title}}\"\n", []string{"en.yaml", "message FormatDateTime", "{{.Title}}"}},

@@ -159,31 +159,19 @@ func messageReads(m *i18n.Message) (Reads, error) {
 	return all, nil
 }
 
-// noteReads adds what msgs read, in one more language, to what the
-// catalogue knows of each message.
-func (c *Catalogue) noteReads(msgs []*i18n.Message) error {
-	for _, m := range msgs {
-		r, err := messageReads(m)
-		if err != nil {
-			return err
-		}
-		if have, ok := c.reads[m.ID]; ok {
-			have.merge(r)
-			c.reads[m.ID] = have
-		} else {
-			c.reads[m.ID] = r
-		}
-	}
-	return nil
-}
-
 // Reads is what message id reads of its data in any language of the
-// catalogue (override files included), or false when that cannot be told:
-// an unknown id, or a text that reads its data as a whole or calls a
-// method on it with arguments.
+// catalogue, or false when that cannot be told: an unknown id, or a text
+// that reads its data as a whole or calls a method on it with arguments.
+// The reference's text says it for every language: a translation reads
+// nothing its reference does not (Conforms; the tests check the shipped
+// ones, Load the override files).
 func (c *Catalogue) Reads(id string) ([]string, bool) {
-	r, ok := c.reads[id]
-	if !ok || r.Whole || len(r.Calls) > 0 {
+	ref, ok := c.reference[id]
+	if !ok {
+		return nil, false
+	}
+	r, err := messageReads(ref)
+	if err != nil || r.Whole || len(r.Calls) > 0 {
 		return nil, false
 	}
 	return slices.Sorted(maps.Keys(r.Names)), true

@@ -46,8 +46,8 @@ func TestTreeReads(t *testing.T) {
 	}
 }
 
-// A catalogue's Reads are over every language; an unknown message has
-// none. (An override file cannot read more than the reference: Conforms.)
+// A catalogue's Reads are the reference's (a translation or an override
+// file cannot read more: Conforms); an unknown message has none.
 func TestCatalogueReads(t *testing.T) {
 	c := Embedded()
 	tests := []struct {
