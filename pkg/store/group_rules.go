@@ -258,24 +258,34 @@ func (s *Store) cancelOriginTx(ctx context.Context, tx *sql.Tx, origin, why stri
 	if err := rows.Err(); err != nil {
 		return 0, 0, fmt.Errorf("registrations of %s: %w", origin, err)
 	}
+	if regs, deliveries, err = s.cancelRegistrationsTx(ctx, tx, ids, why); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", origin, err)
+	}
+	return regs, deliveries, nil
+}
+
+// cancelRegistrationsTx cancels the active registrations ids and their
+// pending deliveries, noting why, a few hundred per statement, and returns
+// how many of each it cancelled.
+func (s *Store) cancelRegistrationsTx(ctx context.Context, tx *sql.Tx, ids []int64, why string) (regs, deliveries int, err error) {
 	now := s.clock()
 	for start := 0; start < len(ids); start += maxIDsPerQuery {
 		chunk := idsAsArgs(ids[start:min(start+maxIDsPerQuery, len(ids))])
 		res, err := tx.ExecContext(ctx, cancelDeliveriesOfRegsSQL+inList(len(chunk)), append([]any{StateCancelled, why, now, StatePending}, chunk...)...)
 		if err != nil {
-			return 0, 0, fmt.Errorf("cancel deliveries of %s: %w", origin, err)
+			return 0, 0, fmt.Errorf("cancel deliveries: %w", err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return 0, 0, fmt.Errorf("cancel deliveries of %s: %w", origin, err)
+			return 0, 0, fmt.Errorf("cancel deliveries: %w", err)
 		}
 		deliveries += int(n)
 		res, err = tx.ExecContext(ctx, cancelRegistrationsSQL+inList(len(chunk)), append([]any{RegistrationCancelled, now, now, RegistrationActive}, chunk...)...)
 		if err != nil {
-			return 0, 0, fmt.Errorf("cancel registrations of %s: %w", origin, err)
+			return 0, 0, fmt.Errorf("cancel registrations: %w", err)
 		}
 		if n, err = res.RowsAffected(); err != nil {
-			return 0, 0, fmt.Errorf("cancel registrations of %s: %w", origin, err)
+			return 0, 0, fmt.Errorf("cancel registrations: %w", err)
 		}
 		regs += int(n)
 	}

@@ -138,25 +138,16 @@ func (s *Store) setAsideMemberRegistrationsTx(ctx context.Context, tx *sql.Tx, u
 			return 0, 0, fmt.Errorf("registrations of group rule g%d for user #%d: %w", ruleID, userID, err)
 		}
 	}
+	if regs, deliveries, err = s.cancelRegistrationsTx(ctx, tx, ids, why); err != nil {
+		return 0, 0, fmt.Errorf("group rules of user #%d: %w", userID, err)
+	}
 	now := s.clock()
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, cancelRegistrationSQL, RegistrationCancelled, now, now, id, RegistrationActive); err != nil {
-			return 0, 0, fmt.Errorf("cancel registration #%d: %w", id, err)
-		}
-		res, err := tx.ExecContext(ctx, cancelPendingDeliveriesSQL, StateCancelled, why, now, id, StatePending)
-		if err != nil {
-			return 0, 0, fmt.Errorf("cancel deliveries of registration #%d: %w", id, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, 0, fmt.Errorf("cancel deliveries of registration #%d: %w", id, err)
-		}
-		deliveries += int(n)
 		if _, err := tx.ExecContext(ctx, insertUnmatchedSQL[s.dialect], id, now); err != nil {
 			return 0, 0, fmt.Errorf("note registration #%d as set aside: %w", id, err)
 		}
 	}
-	return len(ids), deliveries, nil
+	return regs, deliveries, nil
 }
 
 const groupRulesOfGroupSQL = `SELECT id FROM group_rules WHERE group_id = ? ORDER BY id`
