@@ -106,7 +106,7 @@ type Invoke struct {
 	BackoffMax     time.Duration `mapstructure:"backoff_max"`       // longest retry delay
 	Interval       time.Duration `mapstructure:"interval"`          // pause between passes of invoke --loop
 	HTTPTimeout    time.Duration `mapstructure:"http_timeout"`      // each request to a push service, Twilio or a webhook
-	CallLookahead  time.Duration `mapstructure:"call_lookahead"`    // how far ahead call bursts are planned
+	CallLookahead  time.Duration `mapstructure:"call_lookahead"`    // how far ahead bursts of reminder calls are planned
 	PushPerHostRPS float64       `mapstructure:"push_per_host_rps"` // Web Push requests per second to one push service
 	SMSPerSecond   float64       `mapstructure:"sms_per_second"`    // Twilio messages per second
 	// StateDir holds invoke's journal of results not yet in the database;
