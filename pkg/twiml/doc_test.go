@@ -3,40 +3,15 @@ package twiml
 import (
 	"encoding/xml"
 	"errors"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/golden"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden TwiML files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
-	}
-}
 
 const gatherURL = "https://notify.example.org/twiml/gather/Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycDE"
 
@@ -62,7 +37,7 @@ func TestGoldenDocs(t *testing.T) {
 			t.Errorf("%s: %v", tt.file, err)
 			continue
 		}
-		golden(t, tt.file, doc)
+		golden.Check(t, tt.file, string(doc))
 		if _, err := parse(doc); err != nil {
 			t.Errorf("%s: %v", tt.file, err)
 		}
@@ -170,7 +145,7 @@ func TestHostileText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "escaped.xml", doc)
+	golden.Check(t, "escaped.xml", string(doc))
 }
 
 func TestLongTextIsCut(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/config"
+	"github.com/pfsnotify/pfsnotify/pkg/golden"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
 
@@ -67,7 +68,7 @@ func TestGoldenLanguages(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", p.catalogue, d.name, err)
 			}
-			golden(t, "lang/"+p.catalogue+"/"+d.name, doc)
+			golden.Check(t, "lang/"+p.catalogue+"/"+d.name, string(doc))
 			els, err := parse(doc)
 			if err != nil {
 				t.Fatalf("%s %s: %v", p.catalogue, d.name, err)

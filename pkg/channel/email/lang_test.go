@@ -2,17 +2,14 @@ package email_test
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/email"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/email/smtptest"
+	"github.com/pfsnotify/pfsnotify/pkg/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // A reminder mailed to a person of each shipped language, in their zone,
 // as a mail reader reads it (subject, text part, HTML part):
@@ -54,26 +51,7 @@ func TestGoldenLanguages(t *testing.T) {
 		if _, ok := r.files[email.ICSName]; !ok {
 			t.Errorf("%s: no %s", p.catalogue, email.ICSName)
 		}
-		golden(t, filepath.Join("testdata", "lang", p.catalogue+".txt"),
+		golden.Check(t, filepath.Join("lang", p.catalogue+".txt"),
 			"Subject: "+r.subject+"\n\n"+text+"\n----\n"+html)
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", path, got, want)
 	}
 }

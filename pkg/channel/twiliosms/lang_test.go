@@ -2,40 +2,15 @@ package twiliosms_test
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliosms"
 	"github.com/pfsnotify/pfsnotify/pkg/channel/twiliotest"
+	"github.com/pfsnotify/pfsnotify/pkg/golden"
 	"github.com/pfsnotify/pfsnotify/pkg/message"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
-	}
-}
 
 // A reminder and a notice of a move texted to a person of each shipped
 // language, in their zone: golden files testdata/lang/<catalogue>.txt.
@@ -67,6 +42,6 @@ func TestGoldenLanguages(t *testing.T) {
 			}
 			bodies = append(bodies, body)
 		}
-		golden(t, "lang/"+p.catalogue+".txt", strings.Join(bodies, "\n")+"\n")
+		golden.Check(t, "lang/"+p.catalogue+".txt", strings.Join(bodies, "\n")+"\n")
 	}
 }

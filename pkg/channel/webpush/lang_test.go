@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/pfsnotify/pfsnotify/pkg/golden"
+)
 
 // A reminder pushed to a person of each shipped language, in their zone,
 // as the push service decrypts it: golden files
@@ -57,25 +55,6 @@ func TestGoldenLanguages(t *testing.T) {
 			}
 			payloads = append(payloads, b.String())
 		}
-		goldenFile(t, filepath.Join("testdata", "lang", p.catalogue+".json"), strings.Join(payloads, "\n")+"\n")
-	}
-}
-
-func goldenFile(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", path, got, want)
+		golden.Check(t, filepath.Join("lang", p.catalogue+".json"), strings.Join(payloads, "\n")+"\n")
 	}
 }
