@@ -299,14 +299,10 @@ func (s *Store) cancelRegistrationsTx(ctx context.Context, tx *sql.Tx, ids []int
 func (s *Store) RemoveGroupRule(ctx context.Context, id int64) (RuleRemoval, error) {
 	var out RuleRemoval
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, groupRuleExistsSQL+s.forUpdate(), id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("group rule g%d: %w", id, ErrNotFound)
+		if err := s.lockGroupRuleTx(ctx, tx, id); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("group rule g%d: %w", id, err)
-		}
+		var err error
 		if out.Registrations, out.Deliveries, err = s.cancelOriginTx(ctx, tx, GroupRuleOrigin(id), "group rule removed"); err != nil {
 			return err
 		}
